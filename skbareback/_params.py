@@ -1,0 +1,99 @@
+"""Hyperparameter validation, run at the start of ``fit`` and ``partial_fit``.
+
+Each rule names the parameter at fault and what was expected: a ``TypeError``
+for a value of the wrong kind, a ``ValueError`` for one out of range.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._losses import LOSSES
+from ._network import WEIGHT_INITS
+
+_OPTIONS = {
+    "activation": set(HIDDEN_ACTIVATIONS),
+    "solver": {"auto", "lbfgs", "sgd", "adam"},
+    "learning_rate": {"constant", "invscaling", "adaptive"},
+    "loss": set(LOSSES),
+    "weight_init": set(WEIGHT_INITS),
+}
+
+# name: (kind, low, high, low_closed, high_closed)
+_NUMBERS = {
+    "alpha": (Real, 0, None, True, False),
+    "learning_rate_init": (Real, 0, None, False, False),
+    "power_t": (Real, 0, None, True, False),
+    "max_iter": (Integral, 1, None, True, False),
+    "tol": (Real, 0, None, True, False),
+    "momentum": (Real, 0, 1, True, True),
+    "validation_fraction": (Real, 0, 1, False, False),
+    "beta_1": (Real, 0, 1, True, False),
+    "beta_2": (Real, 0, 1, True, False),
+    "epsilon": (Real, 0, None, False, False),
+    "n_iter_no_change": (Real, 1, None, True, False),
+    "max_fun": (Integral, 1, None, True, False),
+}
+
+_BOOLEANS = (
+    "shuffle",
+    "warm_start",
+    "nesterovs_momentum",
+    "early_stopping",
+    "fit_intercept",
+)
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+def _check_number(name, value, kind, low, high, low_closed, high_closed):
+    if _is_bool(value) or not isinstance(value, kind):
+        what = "an int" if kind is Integral else "a real number"
+        raise TypeError(f"{name} must be {what}, got {value!r}.")
+    too_low = value < low if low_closed else value <= low
+    too_high = high is not None and (value > high if high_closed else value >= high)
+    if too_low or too_high or np.isnan(value):
+        left, right = "[("[not low_closed], "])"[not high_closed]
+        upper = "inf" if high is None else high
+        raise ValueError(
+            f"{name} must be in the range {left}{low}, {upper}{right}, got {value!r}."
+        )
+
+
+def hidden_layer_sizes(value):
+    """Return ``hidden_layer_sizes`` as a list of positive ints, or raise."""
+    sizes = [value] if isinstance(value, Integral) else value
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(
+            f"hidden_layer_sizes must be an int or a sequence of ints, got {value!r}."
+        ) from None
+    for size in sizes:
+        if _is_bool(size) or not isinstance(size, Integral):
+            raise TypeError(f"hidden_layer_sizes must hold ints, got {value!r}.")
+        if size < 1:
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {value!r}.")
+    return [int(size) for size in sizes]
+
+
+def check_params(est):
+    """Validate every hyperparameter of ``est``; raise on the first bad one."""
+    hidden_layer_sizes(est.hidden_layer_sizes)
+    for name, options in _OPTIONS.items():
+        value = getattr(est, name)
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
+    for name, rule in _NUMBERS.items():
+        _check_number(name, getattr(est, name), *rule)
+    for name in _BOOLEANS:
+        if not _is_bool(getattr(est, name)):
+            raise TypeError(f"{name} must be a bool, got {getattr(est, name)!r}.")
+    batch_size = est.batch_size
+    if batch_size != "auto":
+        _check_number("batch_size", batch_size, Integral, 1, None, True, False)
+    if not (_is_bool(est.verbose) or isinstance(est.verbose, Integral)):
+        raise TypeError(f"verbose must be a bool or an int, got {est.verbose!r}.")

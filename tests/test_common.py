@@ -1,0 +1,10 @@
+"""scikit-learn's full estimator check suite, one pytest item per check."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbareback import BareMLPClassifier
+
+
+@parametrize_with_checks([BareMLPClassifier()])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
