@@ -53,7 +53,10 @@ def softmax(z):
 
     Subtracting the row maximum first keeps ``exp`` from overflowing.
     """
-    z -= z.max(axis=1, keepdims=True)
+    # Near the largest floats the shift can overflow to -inf, whose exp is
+    # the right answer, 0.
+    with np.errstate(over="ignore"):
+        z -= z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=1, keepdims=True)
 

@@ -7,7 +7,7 @@ import scipy.optimize
 import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -19,16 +19,23 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._activations import OUTPUT_ACTIVATIONS
+from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
+from ._losses import LOSSES
 from ._network import Network, Workspace, forward_logits
 from ._optimizers import OPTIMIZERS
 from ._params import check_params, hidden_layer_sizes
+from ._weights import class_weighted
 
 # Below this many training samples, solver='auto' uses L-BFGS: on small data it
 # converges in far fewer passes than adam and to a sharper optimum.
 _AUTO_LBFGS_MAX_SAMPLES = 1000
 
+# A stochastic training loss this many times above where training started
+# (or above 1) means the steps are too large: training has diverged.
+_DIVERGENCE_FACTOR = 1e3
 
-class BareMLPClassifier(ClassifierMixin, BaseEstimator):
+
+class BareMLPClassifier(ClassifierMixin, *CALLBACK_MIXINS, BaseEstimator):
     """Multilayer perceptron classifier trained by backpropagation in NumPy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
@@ -96,8 +103,11 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         Whether 'sgd' uses Nesterov's momentum.
 
     early_stopping : bool, default=False
-        Whether to hold out ``validation_fraction`` of the data and stop when
-        the validation accuracy stops improving (stochastic solvers).
+        Whether to stop when the validation score (see ``scoring``) stops
+        improving, and restore the best weights. The validation set is
+        ``X_val`` if given to ``fit``, else ``validation_fraction`` of the data
+        (stratified for binary targets, as MLPClassifier). Stochastic solvers
+        only: 'lbfgs' warns that it ignores it.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
@@ -128,6 +138,21 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         'glorot' is MLPClassifier's scheme; 'uniform' draws every weight from
         U(-1, 1) as ``2 * random_sample(shape) - 1``, layer by layer, as the
         classic tutorials do.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplying ``sample_weight``: a dict
+        ``{label: weight}``, or 'balanced' for weights inversely proportional
+        to the class frequencies in ``y`` (the same model as passing
+        ``compute_sample_weight('balanced', y)`` as ``sample_weight``).
+        ``partial_fit`` accepts a dict but not 'balanced', which one batch
+        cannot estimate; compute the weights once with
+        ``compute_class_weight('balanced', classes=classes, y=y_all)``.
+
+    scoring : str, callable or None, default=None
+        What early stopping watches on the validation set: None for the
+        accuracy (MLPClassifier's behaviour), 'loss' for the validation loss
+        (stored negated in ``validation_scores_`` so that higher is better),
+        or any scikit-learn scorer name or callable ``scorer(est, X, y)``.
 
     Attributes
     ----------
@@ -174,10 +199,15 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         Number of training samples seen by the stochastic solvers.
 
     validation_scores_ : list of float or None
-        Validation accuracy after every epoch, with early stopping.
+        The validation score (see ``scoring``) after every epoch, whenever a
+        validation set is in play (early stopping, or ``X_val`` given).
+
+    validation_loss_curve_ : list of float or None
+        The validation loss (the training ``loss``, without the L2 term)
+        after every epoch, whenever a validation set is in play.
 
     best_validation_score_ : float or None
-        Best validation accuracy, with early stopping.
+        The best validation score, whenever a validation set is in play.
 
     See Also
     --------
@@ -187,7 +217,15 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
     -----
     All weights live in one flat vector; ``coefs_`` and ``intercepts_`` are
     views into it. A ``fit`` or ``partial_fit`` that raises leaves a
-    previously fitted model exactly as it was.
+    previously fitted model exactly as it was. A stochastic training loss
+    that turns non-finite or grows a thousandfold raises a ``ValueError``
+    (training diverged) rather than returning a broken model.
+
+    With scikit-learn 1.9 or later, ``set_callbacks`` accepts
+    ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``):
+    ``fit`` is one task with one sub-task per epoch (per L-BFGS iteration).
+    With an older scikit-learn there is no ``set_callbacks``; ``verbose``
+    still prints the loss every epoch.
 
     Examples
     --------
@@ -231,6 +269,8 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         loss="log_loss",
         fit_intercept=True,
         weight_init="glorot",
+        class_weight=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -258,10 +298,22 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.fit_intercept = fit_intercept
         self.weight_init = weight_init
+        self.class_weight = class_weight
+        self.scoring = scoring
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X, y, sample_weight=None):
+    @with_callbacks
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data matrix X and targets y.
 
         Parameters
@@ -275,14 +327,29 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative, finite sample weights.
 
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set. It replaces the internal ``validation_fraction``
+            split of early stopping, and its loss and score are recorded after
+            every epoch in ``validation_loss_curve_`` and
+            ``validation_scores_``.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Targets of the validation set; required with ``X_val``.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Sample weights of the validation set.
+
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        val = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, val=val)
 
     @available_if(lambda est: est.solver != "lbfgs")
+    @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one epoch over the given data.
 
@@ -311,18 +378,25 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, incremental, classes=None, val=None):
         check_params(self)
         # Train a shallow copy and adopt its state only on success, so a fit
         # that raises leaves a fitted model untouched. Training never writes
         # into the old arrays: it works on a freshly packed parameter vector.
         trial = object.__new__(type(self))
         trial.__dict__.update(self.__dict__)
-        trial._fit_trial(X, y, sample_weight, incremental, classes)
+        # Callbacks see this estimator, not the trial, so that their setup and
+        # teardown pair up whether or not the fit succeeds.
+        ctx = fit_context(self, 1 if incremental else self.max_iter + 1)
+        # Overflow only happens when training diverges, which raises below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            trial._fit_trial(
+                X, y, sample_weight, incremental, classes, val, (self, ctx)
+            )
         self.__dict__.update(trial.__dict__)
         return self
 
-    def _fit_trial(self, X, y, sample_weight, incremental, classes):
+    def _fit_trial(self, X, y, sample_weight, incremental, classes, val, callbacks):
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X, y = validate_data(
             self,
@@ -333,28 +407,38 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
             dtype=(np.float64, np.float32),
             reset=first,
         )
-        Y = self._encode_targets(y, first, incremental, classes)
-        sw = _check_sample_weight(sample_weight, X)
+        Y, y = self._encode_targets(y, first, incremental, classes)
+        sw = class_weighted(
+            self.class_weight, y, self.classes_, sample_weight, X, incremental
+        )
+        val = self._validation_set(val, X.dtype, incremental)
         self.solver_ = self._resolve_solver(X.shape[0], incremental)
         rs = check_random_state(self.random_state)
-        layer_units = [X.shape[1], *hidden_layer_sizes(self.hidden_layer_sizes)]
-        net = Network(
-            layer_units + [Y.shape[1]],
-            self.activation,
-            "logistic" if Y.shape[1] == 1 or self._multilabel else "softmax",
-            self.loss,
-            self.alpha,
-            self.fit_intercept,
-        )
+        net = self._network(X.shape[1], Y.shape[1])
         if first:
             params = self._initialize(net, rs, X.dtype)
         else:
             params = self._continue(net, X.dtype)
         self.coefs_, self.intercepts_ = net.unpack(params)
+        run = _Run(self, net, params, rs, callbacks)
+        self._start_tracking(val is not None or self.early_stopping, first)
         if self.solver_ == "lbfgs":
-            self._fit_lbfgs(net, params, X, Y, sw)
+            self._fit_lbfgs(run, (X, Y, y, sw), val)
         else:
-            self._fit_stochastic(net, params, X, Y, y, sw, rs, incremental)
+            self._fit_stochastic(run, (X, Y, y, sw), val, incremental)
+        self._check_finite(params)
+
+    def _network(self, n_features, n_outputs):
+        sizes = hidden_layer_sizes(self.hidden_layer_sizes)
+        multiple = n_outputs > 1 and not self._multilabel
+        return Network(
+            [n_features, *sizes, n_outputs],
+            self.activation,
+            "softmax" if multiple else "logistic",
+            self.loss,
+            self.alpha,
+            self.fit_intercept,
+        )
 
     def _resolve_solver(self, n_samples, incremental):
         if self.solver != "auto":
@@ -370,15 +454,8 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         self.t_ = 0
         self.loss_curve_ = []
         self._no_improvement_count = 0
-        self._optimizer_state = None
-        if self.early_stopping:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.best_loss_ = np.inf
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+        self._optimizer_state = self._reference_loss = None
+        self.best_loss_ = None if self.early_stopping else np.inf
         return net.init_params(rs, self.weight_init, dtype)
 
     def _continue(self, net, dtype):
@@ -390,9 +467,26 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
                 "warm_start."
             )
         self.loss_curve_ = list(self.loss_curve_)
-        if self.validation_scores_ is not None:
-            self.validation_scores_ = list(self.validation_scores_)
         return net.pack(self.coefs_, self.intercepts_, dtype)
+
+    def _start_tracking(self, validating, first):
+        """Reset, or carry over from the previous call, the validation records."""
+        if not validating:
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+        elif first or getattr(self, "validation_scores_", None) is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+        else:
+            self.validation_scores_ = list(self.validation_scores_)
+            self.validation_loss_curve_ = list(self.validation_loss_curve_)
+
+    def _check_finite(self, params):
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed."
+            )
 
     # ----------------------------------------------------------- targets
 
@@ -401,7 +495,10 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         return self._y_type == "multilabel-indicator"
 
     def _encode_targets(self, y, first, incremental, classes):
-        """Check ``y`` against the known classes; return a boolean indicator."""
+        """Check ``y`` against the known classes; return ``(Y, y)``.
+
+        ``Y`` is a boolean indicator with one column per output unit.
+        """
         if scipy.sparse.issparse(y):
             y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
@@ -412,6 +509,9 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
             self._set_classes(y, y_type, classes)
         else:
             self._check_classes(y, y_type, exact=self.warm_start and not incremental)
+        return self._indicator(y), y
+
+    def _indicator(self, y):
         if self._multilabel:
             return y.astype(bool)
         index = np.searchsorted(self.classes_, y)
@@ -428,7 +528,7 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(
                 "BareMLPClassifier needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {self.classes_[0]!r}."
+                f"data, but the data contains only one class: {self.classes_[0]}."
             )
         self._check_classes(y, y_type, exact=False)
 
@@ -453,26 +553,56 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"`y` has classes {unknown} not in `classes_` {self.classes_}."
             )
 
+    def _validation_set(self, val, dtype, incremental):
+        """Validate a user-supplied validation set: ``(X, Y, y, sw, X_raw)``."""
+        X_raw, y, sw = val if val is not None else (None, None, None)
+        if X_raw is None and y is None and sw is None:
+            return None
+        if X_raw is None or y is None:
+            raise ValueError("X_val and y_val must be passed together.")
+        X = validate_data(
+            self, X_raw, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
+        )
+        Y, y = self._encode_targets(_as_array(y), False, True, None)
+        if X.shape[0] != Y.shape[0]:
+            raise ValueError(
+                f"X_val has {X.shape[0]} samples but y_val has {Y.shape[0]}."
+            )
+        sw = class_weighted(self.class_weight, y, self.classes_, sw, X, incremental)
+        return X, Y, y, sw, X_raw
+
     # ----------------------------------------------------------- solvers
 
-    def _fit_lbfgs(self, net, params, X, Y, sw):
-        grad = np.empty_like(params)
-        ws = Workspace(net, X.shape[0], params.dtype)
+    def _fit_lbfgs(self, run, train, val):
+        if self.early_stopping:
+            warnings.warn(
+                "early_stopping=True is ignored by solver='lbfgs', which stops "
+                "on its gradient tolerance; use solver='adam' or 'sgd' to stop "
+                "on a validation score.",
+                UserWarning,
+                stacklevel=4,
+            )
+        X, Y, _, sw = train
+        ws = Workspace(run.net, X.shape[0], run.params.dtype)
+        grad = np.empty_like(run.params)
 
         def loss_grad(x):
-            params[:] = x
-            loss = net.loss_grad(params, grad, X, Y, sw, ws)
+            run.params[:] = x
+            loss = run.net.loss_grad(run.params, grad, X, Y, sw, ws)
             return loss, grad.astype(np.float64)
 
-        def record(intermediate_result):
-            self.loss_curve_.append(float(intermediate_result.fun))
-            if self.verbose:
-                n = len(self.loss_curve_)
-                print(f"Iteration {n}, loss = {self.loss_curve_[-1]:.8f}")
+        def end_iteration(intermediate_result):
+            run.params[:] = intermediate_result.x
+            self.loss_ = float(intermediate_result.fun)
+            if self._end_epoch(run, val):
+                raise StopIteration
+            run.epochs.begin()
 
+        run.epochs = _EpochHooks(run, train)
+        run.epochs.begin()
         result = scipy.optimize.minimize(
             loss_grad,
-            params.astype(np.float64),
+            run.params.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
             options={
@@ -480,13 +610,15 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
                 "maxiter": self.max_iter,
                 "gtol": self.tol,
             },
-            callback=record,
+            callback=end_iteration,
         )
-        params[:] = result.x
+        run.params[:] = result.x
+        run.epochs.close(unfinished=True)
         self.n_iter_ = min(result.nit, self.max_iter)
         self.loss_ = float(result.fun)
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)
-        if result.status != 0:
+        # 99: a callback asked to stop, which is not a convergence failure.
+        if result.status not in (0, 99):
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
                 f"(status={result.status}): {result.message}. Increase max_iter "
@@ -495,41 +627,41 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=4,
             )
 
-    def _fit_stochastic(self, net, params, X, Y, y, sw, rs, incremental):
+    def _fit_stochastic(self, run, train, val, incremental):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        optimizer = self._make_optimizer(net, params.dtype, incremental)
-        train, val = self._split(X, Y, y, sw, rs)
+        if self.early_stopping and val is None:
+            train, val = self._split(train, run.rs)
+        run.optimizer = self._make_optimizer(run, incremental)
         n_samples = train[0].shape[0]
-        batch_size = self._batch_size(n_samples)
-        ws = Workspace(net, batch_size, params.dtype)
-        grad = np.empty_like(params)
-        order = np.arange(n_samples)
-        best = params.copy()
+        run.batch_size = self._batch_size(n_samples)
+        run.ws = Workspace(run.net, run.batch_size, run.params.dtype)
+        run.grad = np.empty_like(run.params)
+        run.order = np.arange(n_samples)
+        run.best = run.params.copy() if self.early_stopping else None
+        max_epochs = 1 if incremental else self.max_iter
+        run.epochs = _EpochHooks(run, train)
         self.n_iter_ = 0
-        for _ in range(self.max_iter):
-            self.loss_ = self._epoch(
-                net, params, grad, optimizer, train, order, batch_size, ws, rs
-            )
+        for _ in range(max_epochs):
+            run.epochs.begin()
+            self.loss_ = self._epoch(run, train)
             self.n_iter_ += 1
             self.t_ += n_samples
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if self._end_epoch(optimizer, val, params, best) or incremental:
+            if self._end_epoch(run, val):
                 break
-            if self.n_iter_ == self.max_iter:
+            if self.n_iter_ == self.max_iter and not incremental:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                     stacklevel=4,
                 )
-        if self.early_stopping:
-            params[:] = best
-        self._optimizer_state = optimizer.state
+        if run.best is not None:
+            run.params[:] = run.best
+        run.epochs.close(unfinished=False)
+        self._optimizer_state = run.optimizer.state
 
-    def _make_optimizer(self, net, dtype, incremental):
+    def _make_optimizer(self, run, incremental):
         state = self._optimizer_state if incremental else None
         if state is not None:
             state = {
@@ -537,13 +669,12 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
                 for k, v in state.items()
             }
         return OPTIMIZERS[self.solver_](
-            net.n_params, dtype, state=state, **self.get_params()
+            run.net.n_params, run.params.dtype, state=state, **self.get_params()
         )
 
-    def _split(self, X, Y, y, sw, rs):
-        """Return ``(X, Y, sw)`` for training and the validation set or None."""
-        if not self.early_stopping:
-            return (X, Y, sw), None
+    def _split(self, train, rs):
+        """Hold out ``validation_fraction`` of ``train`` as MLPClassifier does."""
+        X, Y, y, sw = train
         # As MLPClassifier: only single-output targets are stratified.
         stratify = Y if Y.shape[1] == 1 else None
         arrays = (X, Y, y) if sw is None else (X, Y, y, sw)
@@ -553,14 +684,20 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
             test_size=self.validation_fraction,
             stratify=stratify,
         )
-        X_train, X_val, Y_train, _, _, y_val = parts[:6]
+        X_train, X_val, Y_train, Y_val, y_train, y_val = parts[:6]
         sw_train, sw_val = parts[6:] if sw is not None else (None, None)
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        return (X_train, Y_train, sw_train), (X_val, y_val, sw_val)
+        return (X_train, Y_train, y_train, sw_train), (
+            X_val,
+            Y_val,
+            y_val,
+            sw_val,
+            X_val,
+        )
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -573,64 +710,108 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _epoch(self, net, params, grad, optimizer, train, order, batch_size, ws, rs):
-        """Run one pass over the data; return the mean training loss."""
-        X, Y, sw = train
+    def _epoch(self, run, train):
+        """Run one pass over the training data; return its mean loss."""
+        X, Y, _, sw = train
         if self.shuffle:
             # Shuffling the running order in place draws exactly what
             # MLPClassifier's cumulative ``shuffle(sample_idx)`` draws.
-            rs.shuffle(order)
-            X, Y = X[order], Y[order]
-            sw = None if sw is None else sw[order]
+            run.rs.shuffle(run.order)
+            X, Y = X[run.order], Y[run.order]
+            sw = None if sw is None else sw[run.order]
         n_samples = X.shape[0]
         total = 0.0
-        for start in range(0, n_samples, batch_size):
-            batch = slice(start, min(start + batch_size, n_samples))
+        for start in range(0, n_samples, run.batch_size):
+            batch = slice(start, min(start + run.batch_size, n_samples))
             sw_batch = None if sw is None else sw[batch]
-            loss = net.loss_grad(params, grad, X[batch], Y[batch], sw_batch, ws)
+            loss = run.net.loss_grad(
+                run.params, run.grad, X[batch], Y[batch], sw_batch, run.ws
+            )
+            self._check_divergence(loss)
             total += loss * (batch.stop - batch.start)
-            optimizer.step(params, grad)
+            run.optimizer.step(run.params, run.grad)
         return total / n_samples
 
-    def _end_epoch(self, optimizer, val, params, best):
-        """Update the stopping state after an epoch; return True to stop."""
-        self._update_no_improvement_count(val, params, best)
-        optimizer.iteration_ends(self.t_)
-        if self._no_improvement_count <= self.n_iter_no_change:
-            return False
-        what = "Validation score" if val is not None else "Training loss"
-        msg = (
-            f"{what} did not improve more than tol={self.tol:f} for "
-            f"{self.n_iter_no_change} consecutive epochs."
-        )
-        if optimizer.trigger_stopping(msg, self.verbose):
-            return True
-        self._no_improvement_count = 0
-        return False
-
-    def _update_no_improvement_count(self, val, params, best):
-        if val is None:
-            stalled = self.loss_ > self.best_loss_ - self.tol
-            self._no_improvement_count = (
-                self._no_improvement_count + 1 if stalled else 0
-            )
-            self.best_loss_ = min(self.best_loss_, self.loss_)
-            return
-        score = self._validation_score(*val)
-        self.validation_scores_.append(score)
+    def _end_epoch(self, run, val):
+        """Record an epoch (or L-BFGS iteration); return True to stop training."""
+        self.loss_curve_.append(self.loss_)
         if self.verbose:
-            print(f"Validation score: {score:f}")
-        stalled = score < self.best_validation_score_ + self.tol
-        self._no_improvement_count = self._no_improvement_count + 1 if stalled else 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            best[:] = params
+            print(f"Iteration {len(self.loss_curve_)}, loss = {self.loss_:.8f}")
+        self._track(run, val)
+        stop = run.epochs.end()
+        if run.optimizer is None:
+            return stop
+        run.optimizer.iteration_ends(self.t_)
+        if self._no_improvement_count > self.n_iter_no_change:
+            what = "Validation score" if self.early_stopping else "Training loss"
+            msg = (
+                f"{what} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive epochs."
+            )
+            if run.optimizer.trigger_stopping(msg, self.verbose):
+                return True
+            self._no_improvement_count = 0
+        return stop
 
-    def _validation_score(self, X, y, sw):
+    def _track(self, run, val):
+        """Record the validation metrics and update the no-improvement count.
+
+        As MLPClassifier: with early stopping the count follows the validation
+        score (and the best weights are kept), else the training loss.
+        """
+        score = None
+        if val is not None:
+            score, val_loss = self._validation_metrics(run, val)
+            self.validation_scores_.append(score)
+            self.validation_loss_curve_.append(val_loss)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+        if run.best is not None:
+            stalled = score < self.best_validation_score_ + self.tol
+            if score > self.best_validation_score_:
+                run.best[:] = run.params
+        else:
+            stalled = self.best_loss_ is not None and (
+                self.loss_ > self.best_loss_ - self.tol
+            )
+            if self.best_loss_ is not None:
+                self.best_loss_ = min(self.best_loss_, self.loss_)
+        if score is not None and score > self.best_validation_score_:
+            self.best_validation_score_ = score
+        self._no_improvement_count = self._no_improvement_count + 1 if stalled else 0
+
+    def _check_divergence(self, loss):
+        # The reference is the first batch loss of the model's first call, so
+        # that a stream of partial_fit calls cannot drift away unnoticed.
+        if self._reference_loss is None:
+            self._reference_loss = loss
+        reference = self._reference_loss
+        if np.isfinite(loss) and loss <= _DIVERGENCE_FACTOR * max(reference, 1.0):
+            return
+        raise ValueError(
+            f"Training diverged: the loss reached {loss:.3g} after starting at "
+            f"{reference:.3g}. Lower learning_rate_init (it is "
+            f"{self.learning_rate_init:g}), or scale the input data."
+        )
+
+    def _validation_metrics(self, run, val):
+        """Return the validation score (higher is better) and loss."""
+        X, Y, y, sw, X_raw = val
         logits = self._logits(X)
-        if not np.isfinite(logits).all():
-            return np.nan
-        return accuracy_score(y, self._decode(logits), sample_weight=sw)
+        P = logits.copy()
+        OUTPUT_ACTIVATIONS[self.out_activation_][0](P)
+        val_loss = LOSSES[self.loss][0](Y, P, sw, self.out_activation_)
+        if self.scoring is None:
+            if not np.isfinite(logits).all():
+                return np.nan, val_loss
+            return accuracy_score(y, self._decode(logits), sample_weight=sw), val_loss
+        if self.scoring == "loss":
+            return -val_loss, val_loss
+        kwargs = {} if sw is None else {"sample_weight": sw}
+        with warnings.catch_warnings():
+            # The internal split holds arrays; the scorer re-validates them.
+            warnings.filterwarnings("ignore", message="X does not have valid feature")
+            return float(run.scorer(self, X_raw, y, **kwargs)), val_loss
 
     # -------------------------------------------------------- prediction
 
@@ -733,28 +914,64 @@ class BareMLPClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _check_sample_weight(sample_weight, X):
-    """Return ``sample_weight`` as a validated 1d array of X's dtype, or None."""
-    if sample_weight is None:
-        return None
-    n_samples = X.shape[0]
-    sw = np.asarray(sample_weight)
-    if sw.ndim == 0:
-        sw = np.full(n_samples, sw)
-    if sw.shape != (n_samples,):
-        raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n_samples,)}.")
-    try:
-        sw = sw.astype(X.dtype)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"sample_weight must be numeric, got dtype {sw.dtype}."
-        ) from None
-    if not np.isfinite(sw).all():
-        raise ValueError("sample_weight must be finite (no NaN or inf).")
-    if (sw < 0).any():
-        raise ValueError("sample_weight must be non-negative.")
-    if sw.sum() <= 0:
-        raise ValueError(
-            "sample_weight must not be all zero: the weights must have a positive sum."
+def _as_array(y):
+    return y if scipy.sparse.issparse(y) else np.asarray(y)
+
+
+def _meta(sw):
+    return None if sw is None else {"sample_weight": sw}
+
+
+class _Run:
+    """The state of one training call: network, parameters, scratch, hooks."""
+
+    def __init__(self, trial, net, params, rs, callbacks):
+        self.trial, self.net, self.params, self.rs = trial, net, params, rs
+        self.callback_owner, self.ctx = callbacks
+        scoring = trial.scoring
+        self.scorer = (
+            None if scoring in (None, "loss") else check_scoring(trial, scoring)
         )
-    return sw
+        self.optimizer = self.best = self.epochs = None
+
+
+class _EpochHooks:
+    """Calls the sklearn callback hooks: one fit task, one sub-task per epoch."""
+
+    def __init__(self, run, train):
+        self.run, self.ctx, self.current = run, run.ctx, None
+        X, _, y, sw = train
+        self.data = {"X": X, "y": y, "metadata": _meta(sw)}
+        self.ctx.call_on_fit_task_begin(estimator=run.callback_owner, **self.data)
+
+    def _snapshot(self):
+        # The fitted state as of now, copied: training goes on in place.
+        state = dict(self.run.trial.__dict__)
+        coefs, intercepts = self.run.net.unpack(self.run.params.copy())
+        state.update(coefs_=coefs, intercepts_=intercepts)
+        return state
+
+    def begin(self):
+        self.current = self.ctx.subcontext(task_name="epoch")
+        self.current.call_on_fit_task_begin(
+            estimator=self.run.callback_owner, **self.data
+        )
+
+    def end(self):
+        stop = self.current.call_on_fit_task_end(
+            estimator=self.run.callback_owner,
+            reconstruction_attributes=self._snapshot,
+            **self.data,
+        )
+        self.current = None
+        return bool(stop)
+
+    def close(self, unfinished):
+        if self.current is not None:
+            # L-BFGS opens one iteration more than it runs; end it empty.
+            self.current.call_on_fit_task_end(estimator=self.run.callback_owner)
+        self.ctx.call_on_fit_task_end(
+            estimator=self.run.callback_owner,
+            reconstruction_attributes=self._snapshot,
+            **self.data,
+        )
