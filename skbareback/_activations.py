@@ -28,9 +28,45 @@ def logistic_derivative(a, delta):
     delta *= 1 - a
 
 
-def tanh(z):
-    """Apply the hyperbolic tangent in place."""
+def _simd_tanh(signature):
+    """Whether NumPy's ``tanh`` loop for ``signature`` runs on AVX-512 here."""
+    try:
+        from numpy.lib.introspect import opt_func_info
+    except ImportError:  # NumPy < 2.0
+        return False
+    loops = opt_func_info(func_name="^tanh$").get("tanh", {})
+    return loops.get(signature, {}).get("current", "").startswith(("X86_V4", "AVX512"))
+
+
+# NumPy's tanh is vectorised with AVX-512 and then beats the exp form below
+# (measured on an AMD EPYC with AVX-512: 3.4 against 3.8 ns per float64, 0.8
+# against 1.4 ns per float32); without AVX-512 the exp form is about twice
+# as fast. Chosen once per dtype, for the CPU this runs on.
+_NATIVE_TANH = {
+    np.dtype(np.float64): _simd_tanh("dd"),
+    np.dtype(np.float32): _simd_tanh("ff"),
+}
+
+
+def tanh_native(z):
+    """Apply NumPy's hyperbolic tangent in place."""
     np.tanh(z, out=z)
+
+
+def tanh_exp(z):
+    """Apply ``tanh(z) = 1 - 2 / (exp(2 z) + 1)`` in place."""
+    # exp overflows to inf for z > ~355, which correctly gives tanh = 1.
+    with np.errstate(over="ignore"):
+        z *= 2
+        np.exp(z, out=z)
+    z += 1
+    np.divide(2, z, out=z)
+    np.subtract(1, z, out=z)
+
+
+def tanh(z):
+    """Apply the hyperbolic tangent in place, by the faster form for ``z``."""
+    (tanh_native if _NATIVE_TANH.get(z.dtype, True) else tanh_exp)(z)
 
 
 def tanh_derivative(a, delta):

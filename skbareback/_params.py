@@ -95,5 +95,7 @@ def check_params(est):
     batch_size = est.batch_size
     if batch_size != "auto":
         _check_number("batch_size", batch_size, Integral, 1, None, True, False)
+    if est.blas_threads is not None:
+        _check_number("blas_threads", est.blas_threads, Integral, 1, None, True, False)
     if not (_is_bool(est.verbose) or isinstance(est.verbose, Integral)):
         raise TypeError(f"verbose must be a bool or an int, got {est.verbose!r}.")

@@ -1,0 +1,123 @@
+"""Performance choices keep the behaviour: tanh forms, BLAS threads, fast predict."""
+
+import warnings
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skbareback import BareMLPClassifier, _activations
+
+X = np.random.RandomState(0).normal(size=(300, 5))
+Y = (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tanh_forms_agree(dtype):
+    z = np.concatenate([np.linspace(-30, 30, 2001), [-1e300, 1e300, 800.0]])
+    z = (
+        z.astype(dtype)
+        if dtype == np.float64
+        else np.clip(z, -3e38, 3e38).astype(dtype)
+    )
+    expected = np.tanh(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for form in (_activations.tanh_native, _activations.tanh_exp):
+            out = z.copy()
+            form(out)
+            np.testing.assert_allclose(out, expected, atol=4 * np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_tanh_dispatches_on_the_measured_choice(monkeypatch, native):
+    calls = []
+    monkeypatch.setitem(_activations._NATIVE_TANH, np.dtype(np.float64), native)
+    monkeypatch.setattr(_activations, "tanh_native", lambda z: calls.append("native"))
+    monkeypatch.setattr(_activations, "tanh_exp", lambda z: calls.append("exp"))
+    _activations.tanh(np.zeros(3))
+    assert calls == ["native" if native else "exp"]
+
+
+def test_simd_probe_answers_a_bool():
+    assert _activations._simd_tanh("dd") in (True, False)
+    assert _activations._simd_tanh("no-such-loop") is False
+
+
+def _blas_threads_seen_in_fit(**params):
+    seen = []
+
+    def spy(est, X, y):
+        seen.extend(
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
+        )
+        return 0.0
+
+    clf = BareMLPClassifier(solver="adam", max_iter=2, scoring=spy, **params)
+    clf.fit(X, Y, X_val=X[:20], y_val=Y[:20])
+    return set(seen)
+
+
+def test_fit_runs_one_blas_thread_by_default():
+    with threadpool_limits(2, user_api="blas"):
+        assert _blas_threads_seen_in_fit() == {1}
+        assert _blas_threads_seen_in_fit(blas_threads=None) == {2}
+        assert {
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
+        } == {2}
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "two"])
+def test_bad_blas_threads(bad):
+    with pytest.raises((ValueError, TypeError), match="blas_threads"):
+        BareMLPClassifier(blas_threads=bad).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return BareMLPClassifier(random_state=0, max_iter=20).fit(X, Y)
+
+
+def test_fast_path_matches_the_validated_path(fitted):
+    for n_rows in (1, 5, 300):
+        rows = X[:n_rows]
+        np.testing.assert_array_equal(
+            fitted.predict_proba(rows), fitted.predict_proba(rows.tolist())
+        )
+        np.testing.assert_array_equal(
+            fitted.predict(rows), fitted.predict(rows.tolist())
+        )
+        np.testing.assert_array_equal(
+            fitted.predict(np.asfortranarray(rows)), fitted.predict(rows.tolist())
+        )
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_fast_path_still_rejects_non_finite_input(fitted, bad):
+    rows = X[:3].copy()
+    rows[1, 2] = bad
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        fitted.predict(rows)
+
+
+@pytest.mark.parametrize("value", [1e300, 1e308])
+def test_huge_finite_input_is_finite_or_one_clear_error(fitted, value):
+    rows = np.array([[value, -value, value, 0.5, -value]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            assert np.isfinite(fitted.predict_proba(rows)).all()
+        except ValueError as error:
+            assert "overflowed" in str(error)
+
+
+def test_fast_path_still_checks_the_width(fitted):
+    with pytest.raises(ValueError, match="expecting 5 features"):
+        fitted.predict(X[:2, :4])
+
+
+def test_unfitted_predict_is_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        BareMLPClassifier().predict(X)
