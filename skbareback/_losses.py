@@ -22,11 +22,13 @@ def log_loss_value(Y, P, sw, out_activation):
     column; a softmax gathers the true class's probability.
     """
     eps = np.finfo(P.dtype).eps
-    P = np.clip(P, eps, 1 - eps)
-    if out_activation == "logistic":
-        per_sample = -np.log(np.where(Y, P, 1 - P)).sum(axis=1)
-    else:
-        per_sample = -np.log(P[Y])
+    # The probability given to the observed outcome (of every label).
+    p_true = np.where(Y, P, 1 - P) if out_activation == "logistic" else P[Y]
+    # Clipping the gathered values equals clipping P first, on less data.
+    np.clip(p_true, eps, 1 - eps, out=p_true)
+    per_sample = -np.log(p_true)
+    if per_sample.ndim == 2:
+        per_sample = per_sample.sum(axis=1)
     return _weighted_mean(per_sample, sw)
 
 

@@ -64,9 +64,24 @@ class Network:
         self.coef_shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
         self.n_coefs = sum(i * o for i, o in self.coef_shapes)
         self.n_params = self.n_coefs + sum(self.layer_units[1:])
+        self._views = {}
 
     def unpack(self, flat):
-        """Return ``(coefs, intercepts)`` as lists of views into ``flat``."""
+        """Return ``(coefs, intercepts)`` as lists of views into ``flat``.
+
+        The views of the last few vectors are cached: training unpacks the
+        same parameter and gradient vectors on every batch.
+        """
+        cached = self._views.get(id(flat))
+        if cached is not None and cached[0] is flat:
+            return cached[1]
+        views = self._unpack(flat)
+        if len(self._views) >= 4:
+            self._views.clear()
+        self._views[id(flat)] = (flat, views)
+        return views
+
+    def _unpack(self, flat):
         coefs, intercepts, start = [], [], 0
         for shape in self.coef_shapes:
             end = start + shape[0] * shape[1]
@@ -113,33 +128,53 @@ class Network:
     def loss_grad(self, params, grad, X, Y, sw, ws):
         """Return the penalised mean loss and write its gradient into ``grad``.
 
-        ``ws`` is a :class:`Workspace` with room for at least ``len(X)`` rows.
+        ``ws`` is a :class:`Workspace`; data longer than its ``n_rows`` is
+        processed in chunks of that many rows whose sums are added up, so
+        full-batch passes need memory for one chunk only.
         """
         n = X.shape[0]
-        acts, deltas = ws.rows(n)
-        P = self.forward(params, X, acts)
-        value, delta = LOSSES[self.loss]
-        coefs = self.unpack(params)[0]
-        coef_grads, intercept_grads = self.unpack(grad)
+        if n <= ws.n_rows:
+            loss = self._backprop(params, grad, X, Y, sw, ws, accumulate=False)
+        else:
+            grad[:] = 0
+            total = 0.0
+            for start in range(0, n, ws.n_rows):
+                rows = slice(start, min(start + ws.n_rows, n))
+                sw_rows = None if sw is None else sw[rows]
+                mean = self._backprop(params, grad, X[rows], Y[rows], sw_rows, ws, True)
+                total += mean * (rows.stop - start if sw is None else sw_rows.sum())
+            loss = total / (n if sw is None else sw.sum())
         sw_sum = n if sw is None else sw.sum()
         w = params[: self.n_coefs]
-        loss = value(Y, P, sw, self.out_activation)
-        loss += 0.5 * self.alpha * np.dot(w, w) / sw_sum
-        delta(Y, P, sw, self.out_activation, deltas[-1])
-        derivative = HIDDEN_ACTIVATIONS[self.activation][1]
-        for i in range(len(coefs) - 1, -1, -1):
-            a_prev = X if i == 0 else acts[i - 1]
-            _matmul(a_prev.T, deltas[i], coef_grads[i])
-            np.sum(deltas[i], axis=0, out=intercept_grads[i])
-            if i > 0:
-                np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
-                derivative(acts[i - 1], deltas[i - 1])
         if not self.fit_intercept:
             grad[self.n_coefs :] = 0
         # (A.T @ delta + alpha * W) / sw_sum, for all layers at once.
         grad[: self.n_coefs] += self.alpha * w
         grad /= sw_sum
-        return float(loss)
+        return float(loss + 0.5 * self.alpha * np.dot(w, w) / sw_sum)
+
+    def _backprop(self, params, grad, X, Y, sw, ws, accumulate):
+        """Return the mean loss on ``X``; write (or add) its summed gradient."""
+        acts, deltas = ws.rows(X.shape[0])
+        P = self.forward(params, X, acts)
+        value, delta = LOSSES[self.loss]
+        loss = value(Y, P, sw, self.out_activation)
+        delta(Y, P, sw, self.out_activation, deltas[-1])
+        coefs = self.unpack(params)[0]
+        coef_grads, intercept_grads = self.unpack(grad)
+        derivative = HIDDEN_ACTIVATIONS[self.activation][1]
+        for i in range(len(coefs) - 1, -1, -1):
+            a_prev = X if i == 0 else acts[i - 1]
+            if accumulate:
+                coef_grads[i] += a_prev.T @ deltas[i]
+                intercept_grads[i] += deltas[i].sum(axis=0)
+            else:
+                _matmul(a_prev.T, deltas[i], coef_grads[i])
+                np.sum(deltas[i], axis=0, out=intercept_grads[i])
+            if i > 0:
+                np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+                derivative(acts[i - 1], deltas[i - 1])
+        return loss
 
 
 def forward_logits(coefs, intercepts, X, activation, acts=None):
@@ -171,6 +206,7 @@ class Workspace:
     """Preallocated activations and deltas for up to ``n_rows`` samples."""
 
     def __init__(self, net, n_rows, dtype):
+        self.n_rows = n_rows
         self.acts = [np.empty((n_rows, u), dtype=dtype) for u in net.layer_units[1:]]
         self.deltas = [np.empty_like(a) for a in self.acts]
 

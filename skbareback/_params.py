@@ -32,7 +32,6 @@ _NUMBERS = {
     "beta_1": (Real, 0, 1, True, False),
     "beta_2": (Real, 0, 1, True, False),
     "epsilon": (Real, 0, None, False, False),
-    "n_iter_no_change": (Real, 1, None, True, False),
     "max_fun": (Integral, 1, None, True, False),
 }
 
@@ -92,6 +91,10 @@ def check_params(est):
     for name in _BOOLEANS:
         if not _is_bool(getattr(est, name)):
             raise TypeError(f"{name} must be a bool, got {getattr(est, name)!r}.")
+    if est.n_iter_no_change != np.inf:
+        _check_number(
+            "n_iter_no_change", est.n_iter_no_change, Integral, 1, None, True, False
+        )
     batch_size = est.batch_size
     if batch_size != "auto":
         _check_number("batch_size", batch_size, Integral, 1, None, True, False)
