@@ -1,0 +1,90 @@
+"""Smoke test of benchmarks/bench.py: a tiny workload, one repetition."""
+
+import dataclasses
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """benchmarks/bench.py, imported by path (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("skbareback_bench", BENCH_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+@pytest.fixture(scope="module")
+def tiny_rows(bench):
+    """The rows of XOR with a 5-epoch budget, two solvers, both dtypes."""
+    workload = dataclasses.replace(
+        bench.xor(), max_iter={"adam": 5, "sgd": 5, "lbfgs": 5}
+    )
+    config = bench.Config(
+        reps=1, solvers=("adam", "lbfgs"), predict_rows=100, latency_calls=3
+    )
+    return bench.run_benchmarks([workload], config)
+
+
+def test_table_has_a_ratio_for_every_row(bench, tiny_rows):
+    lines = bench.markdown_table(tiny_rows).splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header[4:7] == ["MLP median", "BareMLP median", "ratio"]
+    body = lines[2:]
+    assert len(body) == 2 * 2 * 3  # solvers x dtypes x metrics
+    for line in body:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert re.fullmatch(r"\d+\.\d\dx", cells[6]), line
+        assert re.fullmatch(r"[\d.]+ (µs|ms|s)", cells[4]), line
+
+
+def test_fit_rows_match_epochs_and_report_accuracy(tiny_rows):
+    fits = [row for row in tiny_rows if row.metric == "fit"]
+    assert len(fits) == 4
+    for row in fits:
+        assert row.epochs[0] == row.epochs[1] <= 5
+        assert all(0 <= acc <= 1 for acc in row.accuracy)
+        assert row.ratio == pytest.approx(row.bare / row.mlp)
+
+
+def test_json_round_trip(bench, tiny_rows, tmp_path):
+    path = tmp_path / "bench.json"
+    env = bench.environment()
+    bench.save_json(path, env, bench.Config(), tiny_rows, busy=False)
+    saved = json.loads(path.read_text())
+    assert len(saved["rows"]) == len(tiny_rows)
+    assert saved["environment"]["numpy"] in bench.header_line(
+        env, bench.Config(), False
+    )
+
+
+def test_command_line(bench):
+    args = bench.parse_args(["--quick", "--reps", "2", "--solvers", "adam,sgd"])
+    config = bench.config_from_args(args)
+    assert (config.quick, config.reps, config.solvers) == (True, 2, ("adam", "sgd"))
+    args = bench.parse_args(["--bare-param", "weight_init='uniform'"])
+    assert bench.config_from_args(args).bare_params == {"weight_init": "uniform"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--only", "no_such_workload"],
+        ["--solvers", "adam,newton"],
+        ["--reps", "0"],
+        ["--bare-param", "no_such_param=1"],
+        ["--bare-param", "weight_init"],
+    ],
+)
+def test_command_line_rejects(bench, argv):
+    with pytest.raises(SystemExit):
+        bench.parse_args(argv)
