@@ -1,5 +1,6 @@
 """BareMLPClassifier: validation, one training loop, L-BFGS through scipy."""
 
+import math
 import warnings
 
 import numpy as np
@@ -24,7 +25,7 @@ from ._losses import LOSSES
 from ._network import Network, Workspace, forward_logits
 from ._optimizers import OPTIMIZERS
 from ._params import check_params, hidden_layer_sizes
-from ._threads import blas_limit
+from ._threads import blas_limit, map_chunks
 from ._weights import class_weighted
 
 # Below this many training samples, solver='auto' uses L-BFGS: on small data it
@@ -32,9 +33,10 @@ from ._weights import class_weighted
 _AUTO_LBFGS_MAX_SAMPLES = 1000
 
 # Full-batch passes over more rows than these go chunk by chunk: activations
-# of one chunk instead of all the data, and cache-sized products.
+# of one chunk instead of all the data. Prediction shares its chunks among
+# threads; smaller chunks than this lose more to the GIL than they gain.
 _LBFGS_CHUNK_ROWS = 8192
-_PREDICT_CHUNK_ROWS = 1024
+_PREDICT_CHUNK_ROWS = 8192
 
 # A stochastic training loss this many times above where training started
 # (or above 1) means the steps are too large: training has diverged.
@@ -166,14 +168,18 @@ class BareMLPClassifier(ClassifierMixin, *CALLBACK_MIXINS, BaseEstimator):
         or any scikit-learn scorer name or callable ``scorer(est, X, y)``.
 
     blas_threads : int or None, default=1
-        Number of BLAS threads in ``fit`` and in predictions on 256 rows or
-        more, set with threadpoolctl for the duration of the call. One
+        Number of BLAS threads in ``fit`` and in predictions on 256 to 8192
+        rows, set with threadpoolctl for the duration of the call. One
         thread is fastest for the matrix products of small-data networks, and
         immune to oversubscription: with two threads, a busy neighbour
         process or parallel grid-search workers slow every product down by
         an order of magnitude. None leaves BLAS as configured (for example
         by an enclosing ``threadpoolctl.threadpool_limits``), which can pay
         off for full-batch L-BFGS on large data on an idle machine.
+        Predictions on more rows share chunks of 8192 rows among as many
+        threads as BLAS is configured to use in the process (so
+        ``threadpool_limits`` and the limits of dask, loky or Ray workers
+        apply), each running BLAS on one thread.
 
     Attributes
     ----------
@@ -855,29 +861,32 @@ class BareMLPClassifier(ClassifierMixin, *CALLBACK_MIXINS, BaseEstimator):
     def _logits(self, X):
         n_samples = X.shape[0]
         if n_samples <= _PREDICT_CHUNK_ROWS:
-            return forward_logits(self.coefs_, self.intercepts_, X, self.activation)
+            with blas_limit(self.blas_threads, n_samples):
+                return forward_logits(self.coefs_, self.intercepts_, X, self.activation)
         if scipy.sparse.issparse(X):
             X = X.tocsr()
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         logits = np.empty((n_samples, self.n_outputs_), dtype=dtype)
-        for start in range(0, n_samples, _PREDICT_CHUNK_ROWS):
-            rows = slice(start, start + _PREDICT_CHUNK_ROWS)
-            logits[rows] = forward_logits(
-                self.coefs_, self.intercepts_, X[rows], self.activation
-            )
+
+        def fill(rows):
+            with np.errstate(all="ignore"):
+                logits[rows] = forward_logits(
+                    self.coefs_, self.intercepts_, X[rows], self.activation
+                )
+
+        map_chunks(fill, n_samples, _PREDICT_CHUNK_ROWS)
         return logits
 
     def _validated_logits(self, X):
         if "coefs_" not in self.__dict__:
             check_is_fitted(self)
-        if (
+        # The fast path: a float ndarray of the right width needs only the
+        # finiteness check of all that validate_data does; it is done below.
+        plain = (
             _is_plain(X, self.n_features_in_)
             and "feature_names_in_" not in self.__dict__
-        ):
-            # The fast path: a float ndarray of the right width needs only
-            # the finiteness check of all that validate_data does.
-            _check_finite(X)
-        else:
+        )
+        if not plain:
             X = validate_data(
                 self,
                 X,
@@ -887,9 +896,13 @@ class BareMLPClassifier(ClassifierMixin, *CALLBACK_MIXINS, BaseEstimator):
             )
         # Inputs far outside the training range can overflow the products:
         # that is an error to report once, not a warning per layer.
-        with blas_limit(self.blas_threads, X.shape[0]), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
+            # A finite sum proves a finite array in one pass (a float, so the
+            # test is cheap); only an overflowing sum needs the full check.
+            if plain and not math.isfinite(X.sum()) and not np.isfinite(X).all():
+                raise ValueError("Input X contains NaN or infinity.")
             logits = self._logits(X)
-            if np.isfinite(logits.sum()) or np.isfinite(logits).all():
+            if math.isfinite(logits.sum()) or np.isfinite(logits).all():
                 return logits
         raise ValueError(
             "The network's outputs overflowed to NaN or infinity on this input: "
@@ -989,15 +1002,6 @@ def _is_plain(X, n_features):
         and X.shape[0] > 0
         and X.shape[1] == n_features
     )
-
-
-def _check_finite(X):
-    # A finite sum proves a finite array at the cost of one pass; only an
-    # overflowing sum needs the element-wise test.
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(X.sum()) or np.isfinite(X).all():
-            return
-    raise ValueError("Input X contains NaN or infinity.")
 
 
 def _as_array(y):

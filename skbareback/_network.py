@@ -184,11 +184,12 @@ def forward_logits(coefs, intercepts, X, activation, acts=None):
     them for backprop), else into new arrays.
     """
     hidden = HIDDEN_ACTIVATIONS[activation][0]
+    last = len(coefs) - 1
     a = X
-    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        z = a @ coef if acts is None else _matmul(a, coef, acts[i])
-        z += intercept
-        if i < len(coefs) - 1:
+    for i in range(last + 1):
+        z = a @ coefs[i] if acts is None else _matmul(a, coefs[i], acts[i])
+        z += intercepts[i]
+        if i < last:
             hidden(z)
         a = z
     return a

@@ -1,12 +1,14 @@
 """Performance choices keep the behaviour: tanh forms, BLAS threads, fast predict."""
 
+import threading
 import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbareback import BareMLPClassifier, _activations
+from skbareback import BareMLPClassifier, _activations, _mlp, _threads
 
 X = np.random.RandomState(0).normal(size=(300, 5))
 Y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -121,3 +123,65 @@ def test_unfitted_predict_is_not_fitted_error():
 
     with pytest.raises(NotFittedError):
         BareMLPClassifier().predict(X)
+
+
+def _record_chunks(n_rows, chunk_rows):
+    seen = []
+
+    def fn(rows):
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        seen.append((rows.start, threading.get_ident(), max(blas)))
+
+    _threads.map_chunks(fn, n_rows, chunk_rows)
+    return sorted(seen)
+
+
+@pytest.mark.parametrize("budget", [1, 2])
+def test_chunks_share_the_process_thread_budget(budget):
+    with threadpool_limits(budget, user_api="blas"):
+        seen = _record_chunks(n_rows=10, chunk_rows=3)
+    assert [start for start, _, _ in seen] == [0, 3, 6, 9]
+    # Never more threads than BLAS was given, and each runs BLAS on one.
+    assert len({thread for _, thread, _ in seen}) <= budget
+    assert {blas for _, _, blas in seen} == {1}
+    if budget == 1:
+        assert {thread for _, thread, _ in seen} == {threading.get_ident()}
+
+
+def test_a_failing_chunk_raises_in_the_caller():
+    def fn(rows):
+        if rows.start == 4:
+            raise ZeroDivisionError("chunk 4")
+
+    with threadpool_limits(2, user_api="blas"), pytest.raises(ZeroDivisionError):
+        _threads.map_chunks(fn, 8, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
+    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    clf = BareMLPClassifier(solver="adam", max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X.astype(dtype), Y)
+    X_big = np.random.RandomState(1).normal(size=(1000, 5)).astype(dtype)
+    with threadpool_limits(1, user_api="blas"):
+        expected = clf.predict_proba(X_big)
+    with threadpool_limits(2, user_api="blas"):
+        np.testing.assert_array_equal(clf.predict_proba(X_big), expected)
+
+
+def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    # Identity units do not saturate, so a huge row overflows the logits.
+    clf = BareMLPClassifier(activation="identity", random_state=0).fit(X, Y)
+    clf.coefs_[0][:] = 10.0
+    X_big = np.random.RandomState(1).normal(size=(1000, 5))
+    X_big[700] = np.finfo(np.float64).max / 2
+    with (
+        threadpool_limits(2, user_api="blas"),
+        warnings.catch_warnings(),
+        pytest.raises(ValueError, match="overflowed"),
+    ):
+        warnings.simplefilter("error")
+        clf.predict_proba(X_big)
