@@ -12,7 +12,7 @@ fitting the same data in memory grows with it.
 
 Set ``SKBAREBACK_EXAMPLES_FAST=1`` for a quick run on smaller data, and
 ``SKBAREBACK_EXAMPLES_OUT`` to a directory to save the figure there instead of
-next to this script.
+in ``images/`` next to this script.
 """
 
 import os
@@ -29,7 +29,9 @@ import numpy as np
 from skbareback import BareMLPClassifier
 
 FAST = os.environ.get("SKBAREBACK_EXAMPLES_FAST") == "1"
-OUT = Path(os.environ.get("SKBAREBACK_EXAMPLES_OUT") or Path(__file__).parent)
+OUT = Path(
+    os.environ.get("SKBAREBACK_EXAMPLES_OUT") or Path(__file__).parent / "images"
+)
 
 N_FEATURES = 20
 CLASSES = np.arange(3)
@@ -160,5 +162,5 @@ ax_mem.set_title("Peak memory against the data's size")
 ax_mem.legend()
 
 OUT.mkdir(parents=True, exist_ok=True)
-fig.savefig(OUT / "plot_out_of_core.png", dpi=100)
-print(f"saved {OUT / 'plot_out_of_core.png'}")
+fig.savefig(OUT / "out_of_core.png", dpi=100)
+print(f"saved {OUT / 'out_of_core.png'}")

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -185,3 +186,24 @@ def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
     ):
         warnings.simplefilter("error")
         clf.predict_proba(X_big)
+
+
+def test_chunked_sparse_prediction_equals_dense(monkeypatch):
+    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    clf = BareMLPClassifier(random_state=0).fit(X, Y)
+    X_sparse = scipy.sparse.csc_matrix(np.where(np.abs(X) > 1, X, 0))
+    np.testing.assert_allclose(
+        clf.predict_proba(X_sparse), clf.predict_proba(X_sparse.toarray()), rtol=1e-12
+    )
+
+
+def test_chunked_lbfgs_fit_equals_one_pass(monkeypatch):
+    expected = BareMLPClassifier(solver="lbfgs", max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected.fit(X, Y)
+        monkeypatch.setattr(_mlp, "_LBFGS_CHUNK_ROWS", 64)
+        chunked = BareMLPClassifier(solver="lbfgs", max_iter=30, random_state=0)
+        chunked.fit(X, Y)
+    assert chunked.n_iter_ == expected.n_iter_
+    np.testing.assert_allclose(chunked.loss_curve_, expected.loss_curve_, rtol=1e-9)

@@ -202,3 +202,18 @@ def test_float32_gives_float32_gradient_close_to_float64(output, loss):
     assert grad32.dtype == np.float32
     assert_allclose(value32, value, rtol=1e-5)
     assert_allclose(grad32, grad, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("output", list(OUTPUTS))
+@pytest.mark.parametrize("chunk_rows", [1, 4, 7])
+def test_chunked_full_batch_pass_equals_one_pass(chunk_rows, output, weighted):
+    # L-BFGS on large data sums the loss and gradient chunk by chunk.
+    net, params, X, Y, sw, _, _ = make_problem(
+        "tanh", output, "log_loss", True, weighted
+    )
+    expected_loss, expected_grad = loss_and_grad(net, params, X, Y, sw)
+    grad = np.full_like(params, np.nan)
+    loss = net.loss_grad(params, grad, X, Y, sw, Workspace(net, chunk_rows, X.dtype))
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-13)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
