@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
@@ -88,3 +89,36 @@ def test_command_line(bench):
 def test_command_line_rejects(bench, argv):
     with pytest.raises(SystemExit):
         bench.parse_args(argv)
+
+
+def test_summary_condenses_a_json_run(bench, tiny_rows, tmp_path):
+    path = tmp_path / "bench.json"
+    bench.save_json(path, bench.environment(), bench.Config(), tiny_rows, busy=False)
+    spec = importlib.util.spec_from_file_location(
+        "skbareback_summary", BENCH_PATH.parent / "summary.py"
+    )
+    summary = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summary)
+    lines = summary.summarize(json.loads(path.read_text())).splitlines()
+    assert lines[0].startswith("CPU: ")
+    rows = [line for line in lines[4:] if line.startswith("| xor")]
+    assert [row.split(" | ")[1] for row in rows] == ["adam", "lbfgs"]
+    for row in rows:
+        # fit and fit f32, both predict_proba, the 1-row latency: 5 ratios.
+        assert len(re.findall(r"\d+\.\d\dx", row)) == 5
+
+
+def test_floor_loop_trains_the_same_network():
+    # The floor is only a floor if it does the estimator's work: it must learn.
+    from sklearn.datasets import load_digits
+
+    spec = importlib.util.spec_from_file_location(
+        "skbareback_floor", BENCH_PATH.parent / "floor.py"
+    )
+    floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor)
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    W0, c0, W1, c1 = floor.minimal_adam(X, y, epochs=30)
+    logits = np.tanh(X @ W0 + c0) @ W1 + c1
+    assert (logits.argmax(axis=1) == y).mean() > 0.95
