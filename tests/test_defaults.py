@@ -12,20 +12,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from skbareback import BareMLPClassifier
 
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 Y_XOR = np.array([0, 1, 1, 0])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # The matrices here are tiny: extra BLAS threads only synchronise, and on
-    # a loaded machine that makes every L-BFGS-B step many times slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(scope="module")

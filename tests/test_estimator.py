@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_multilabel_classification
-from threadpoolctl import threadpool_limits
 
 from skbareback import BareMLPClassifier
 
@@ -17,14 +16,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 SOLVERS = ["lbfgs", "sgd", "adam"]
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 Y_XOR = np.array([0, 1, 1, 0])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # The matrices here are tiny: extra BLAS threads only synchronise, and on
-    # a loaded machine that makes every L-BFGS-B step many times slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def _data(n_classes=3, n_samples=100):

@@ -13,19 +13,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from skbareback import BareMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # The matrices here are tiny: extra BLAS threads only synchronise, and on
-    # a loaded machine that makes every L-BFGS-B step many times slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def _data(n_classes=2):

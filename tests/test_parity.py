@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_limits
 
 from skbareback import BareMLPClassifier
 
@@ -28,14 +27,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 TARGETS = ["binary", "multiclass", "multilabel"]
 STOCHASTIC = ["sgd", "adam"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # The matrices here are tiny: extra BLAS threads only synchronise, and on
-    # a loaded machine that makes every L-BFGS-B step many times slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def _data(target):
