@@ -132,7 +132,7 @@ def expected_mb(call, solver, n_rows, itemsize=4):
 
     ``fit``, stochastic: one permuted copy of X and of the boolean targets
     per epoch, the int64 running order, and for one batch the activations
-    and deltas plus the two temporaries of tanh's derivative.
+    and deltas plus the derivatives' scratch buffer.
     ``fit``, L-BFGS: the same per-chunk buffers for one chunk of rows, the
     boolean targets, and scipy's L-BFGS-B state: about 30 float64 vectors of
     the parameters' length (10 correction pairs and its work vectors).
@@ -146,7 +146,7 @@ def expected_mb(call, solver, n_rows, itemsize=4):
         chunk = min(n_rows, _PREDICT_CHUNK_ROWS) * units * itemsize
         return (n_rows * N_CLASSES * itemsize + threads * chunk) / MB
     rows = BATCH_SIZE if solver != "lbfgs" else min(n_rows, _LBFGS_CHUNK_ROWS)
-    buffers = rows * (2 * units + 2 * HIDDEN) * itemsize
+    buffers = rows * (2 * units + HIDDEN) * itemsize
     if solver == "lbfgs":
         n_params = (N_FEATURES + 1) * HIDDEN + (HIDDEN + 1) * N_CLASSES
         return (buffers + n_rows * N_CLASSES + 30 * 8 * n_params) / MB

@@ -173,7 +173,7 @@ class Network:
                 np.sum(deltas[i], axis=0, out=intercept_grads[i])
             if i > 0:
                 np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
-                derivative(acts[i - 1], deltas[i - 1])
+                derivative(acts[i - 1], deltas[i - 1], ws.tmp(acts[i - 1].shape))
         return loss
 
 
@@ -210,7 +210,13 @@ class Workspace:
         self.n_rows = n_rows
         self.acts = [np.empty((n_rows, u), dtype=dtype) for u in net.layer_units[1:]]
         self.deltas = [np.empty_like(a) for a in self.acts]
+        # Scratch for the activations' derivatives, one hidden layer at a time.
+        self._tmp = np.empty(n_rows * max(net.layer_units[1:]), dtype=dtype)
 
     def rows(self, n):
         """Views of the first ``n`` rows of every buffer."""
         return [a[:n] for a in self.acts], [d[:n] for d in self.deltas]
+
+    def tmp(self, shape):
+        """A contiguous scratch array of ``shape`` (at most ``n_rows`` rows)."""
+        return self._tmp[: shape[0] * shape[1]].reshape(shape)

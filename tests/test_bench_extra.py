@@ -113,8 +113,8 @@ def test_adam_fit_makes_no_float64_copy_of_float32_X():
     # row, the boolean targets and their permuted copy (2 * k bytes) and two
     # int64 index arrays (the running order and the class indices): well
     # under the 0.5 * X.nbytes of headroom (26 against 100 bytes a row). Per
-    # batch, activations and deltas (2 * B * (h + k) floats) and the two
-    # temporaries of tanh's derivative (2 * B * h floats). Plus 1 MiB for
+    # batch, activations and deltas (2 * B * (h + k) floats) and the scratch
+    # of the derivatives (B * h floats, bounded by 2 * B * h). Plus 1 MiB for
     # Python objects. A float64 copy of X alone would add 2 * X.nbytes.
     assert n * (2 * N_CLASSES + 16) < 0.5 * X.nbytes
     batch = BATCH * (2 * (HIDDEN + N_CLASSES) + 2 * HIDDEN) * FLOAT32
