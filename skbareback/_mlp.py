@@ -1,6 +1,7 @@
 """BareMLPClassifier: validation, one training loop, L-BFGS through scipy."""
 
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -867,11 +868,22 @@ class BareMLPClassifier(ClassifierMixin, *CALLBACK_MIXINS, BaseEstimator):
             X = X.tocsr()
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         logits = np.empty((n_samples, self.n_outputs_), dtype=dtype)
+        hidden_units = [c.shape[1] for c in self.coefs_[:-1]]
+        # One set of hidden buffers per thread, reused chunk after chunk, and
+        # the output layer written in place: no allocation or copy per chunk.
+        local = threading.local()
 
         def fill(rows):
+            if not hasattr(local, "hidden"):
+                local.hidden = [
+                    np.empty((_PREDICT_CHUNK_ROWS, u), dtype=dtype)
+                    for u in hidden_units
+                ]
+            chunk = X[rows]
+            acts = [h[: chunk.shape[0]] for h in local.hidden] + [logits[rows]]
             with np.errstate(all="ignore"):
-                logits[rows] = forward_logits(
-                    self.coefs_, self.intercepts_, X[rows], self.activation
+                forward_logits(
+                    self.coefs_, self.intercepts_, chunk, self.activation, acts
                 )
 
         map_chunks(fill, n_samples, _PREDICT_CHUNK_ROWS)

@@ -160,14 +160,16 @@ def test_a_failing_chunk_raises_in_the_caller():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
-    clf = BareMLPClassifier(solver="adam", max_iter=3, random_state=0)
+    clf = BareMLPClassifier((7, 4), solver="adam", max_iter=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X.astype(dtype), Y)
     X_big = np.random.RandomState(1).normal(size=(1000, 5)).astype(dtype)
+    whole = clf.predict_proba(X_big)  # one chunk
+    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
     with threadpool_limits(1, user_api="blas"):
         expected = clf.predict_proba(X_big)
+    np.testing.assert_allclose(expected, whole, rtol=10 * np.finfo(dtype).eps)
     with threadpool_limits(2, user_api="blas"):
         np.testing.assert_array_equal(clf.predict_proba(X_big), expected)
 
