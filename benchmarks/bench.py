@@ -89,6 +89,10 @@ class Config:
     dtypes: tuple = DTYPES
     predict_rows: int = 100_000
     latency_calls: int = 200
+    # Seconds of quiet before each timed fit or predict_proba call: OpenBLAS's
+    # threads keep spinning on a core for a while after MLPClassifier's
+    # multi-threaded calls, which would bill the next call for them.
+    settle: float = 0.1
     quick: bool = False
     # Extra BareMLPClassifier-only parameters, e.g. {"blas_threads": None}.
     bare_params: dict = field(default_factory=dict)
@@ -190,11 +194,12 @@ def _time_call(fn):
     return time.perf_counter() - start
 
 
-def _interleaved(call_a, call_b, reps, warmup=True):
+def _interleaved(call_a, call_b, reps, warmup=True, settle=0.0):
     """Time ``call_a`` and ``call_b`` alternately; return both medians.
 
     The garbage collector is paused during the loop, as ``timeit`` does, so a
-    collection triggered by one estimator is not billed to the other.
+    collection triggered by one estimator is not billed to the other. Each
+    timed call starts after ``settle`` seconds of sleep.
     """
     if warmup:
         call_a()
@@ -203,7 +208,9 @@ def _interleaved(call_a, call_b, reps, warmup=True):
     gc.disable()
     try:
         for _ in range(reps):
+            time.sleep(settle)
             times_a.append(_time_call(call_a))
+            time.sleep(settle)
             times_b.append(_time_call(call_b))
     finally:
         gc.enable()
@@ -250,7 +257,11 @@ def bench_fit(workload, solver, dtype, config):
     with _quiet_fits():
         # No warm-up: run_benchmarks warms both up once, on a tiny problem.
         t_mlp, t_bare = _interleaved(
-            lambda: mlp.fit(X, y), lambda: bare.fit(X, y), config.reps, warmup=False
+            lambda: mlp.fit(X, y),
+            lambda: bare.fit(X, y),
+            config.reps,
+            warmup=False,
+            settle=config.settle,
         )
     row = Row(
         workload.name,
@@ -281,7 +292,10 @@ def bench_predict_proba(workload, solver, dtype, pair, config):
     mlp, bare = pair
     X = predict_rows(workload, config.predict_rows, dtype)
     t_mlp, t_bare = _interleaved(
-        lambda: mlp.predict_proba(X), lambda: bare.predict_proba(X), config.reps
+        lambda: mlp.predict_proba(X),
+        lambda: bare.predict_proba(X),
+        config.reps,
+        settle=config.settle,
     )
     metric = f"predict_proba {config.predict_rows:,} rows"
     return Row(workload.name, solver, dtype, metric, t_mlp, t_bare)
@@ -424,6 +438,7 @@ def header_line(env, config, busy):
         f"{'yes' if env['avx512f'] else 'no'}) | Python {env['python']} | "
         f"numpy {env['numpy']} | sklearn {env['sklearn']} | BLAS: "
         f"{'; '.join(env['blas']) or 'none found'} | reps {config.reps}"
+        f" | settle {config.settle:g} s"
         f"{' | quick' if config.quick else ''}"
         f"{' | busy neighbour' if busy else ''} | BareMLP only: "
         f"{_bare_only_params(config.bare_params)}"
@@ -507,6 +522,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--busy", action="store_true", help="spin a neighbour core")
     parser.add_argument(
+        "--settle",
+        type=float,
+        metavar="SECONDS",
+        help="quiet before each timed fit/predict_proba call (default 0.1)",
+    )
+    parser.add_argument(
         "--threads", type=int, help="cap BLAS/OpenMP threads (default: no cap)"
     )
     parser.add_argument("--json", metavar="PATH", help="also save the results")
@@ -539,6 +560,8 @@ def config_from_args(args):
     )
     if args.quick:
         config = replace(config, reps=3, predict_rows=20_000, latency_calls=100)
+    if args.settle is not None:
+        config = replace(config, settle=args.settle)
     if args.reps is not None:
         config = replace(config, reps=args.reps)
     return config

@@ -31,7 +31,11 @@ def tiny_rows(bench):
         bench.xor(), max_iter={"adam": 5, "sgd": 5, "lbfgs": 5}
     )
     config = bench.Config(
-        reps=1, solvers=("adam", "lbfgs"), predict_rows=100, latency_calls=3
+        reps=1,
+        solvers=("adam", "lbfgs"),
+        predict_rows=100,
+        latency_calls=3,
+        settle=0,
     )
     return bench.run_benchmarks([workload], config)
 
