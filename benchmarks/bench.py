@@ -208,9 +208,13 @@ def _interleaved(call_a, call_b, reps, warmup=True, settle=0.0):
     gc.disable()
     try:
         for _ in range(reps):
-            time.sleep(settle)
+            # Not even sleep(0) when there is no pause: the system call alone
+            # slows a microsecond-scale call that follows it.
+            if settle:
+                time.sleep(settle)
             times_a.append(_time_call(call_a))
-            time.sleep(settle)
+            if settle:
+                time.sleep(settle)
             times_b.append(_time_call(call_b))
     finally:
         gc.enable()
