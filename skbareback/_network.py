@@ -133,6 +133,7 @@ class Network:
         full-batch passes need memory for one chunk only.
         """
         n = X.shape[0]
+        sw_sum = n if sw is None else sw.sum()
         if n <= ws.n_rows:
             loss = self._backprop(params, grad, X, Y, sw, ws, accumulate=False)
         else:
@@ -143,8 +144,7 @@ class Network:
                 sw_rows = None if sw is None else sw[rows]
                 mean = self._backprop(params, grad, X[rows], Y[rows], sw_rows, ws, True)
                 total += mean * (rows.stop - start if sw is None else sw_rows.sum())
-            loss = total / (n if sw is None else sw.sum())
-        sw_sum = n if sw is None else sw.sum()
+            loss = total / sw_sum
         w = params[: self.n_coefs]
         if not self.fit_intercept:
             grad[self.n_coefs :] = 0
