@@ -6,8 +6,14 @@ import os
 # check run (with NumPy inputs) instead of skipping itself.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -16,3 +22,28 @@ def _one_blas_thread():
     # which is many times slower on a shared 2-core CI machine.
     with threadpool_limits(1, user_api="blas"):
         yield
+
+
+@pytest.fixture
+def run_example(tmp_path):
+    """Run an ``examples/`` script headless and fast; figures go to tmp_path."""
+
+    def run(path):
+        env = dict(
+            os.environ,
+            SKBAREBACK_EXAMPLES_FAST="1",
+            SKBAREBACK_EXAMPLES_OUT=str(tmp_path),
+            MPLBACKEND="Agg",
+        )
+        return subprocess.run(
+            # The same warning policy as the test suite's (pyproject.toml).
+            [sys.executable, "-W", "error::RuntimeWarning", str(path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    return run

@@ -5,10 +5,7 @@ the tutorials published. ``examples/plot_classic_tutorials.py`` runs the same
 comparison at the tutorials' full iteration counts.
 """
 
-import os
 import re
-import subprocess
-import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -144,18 +141,8 @@ def test_neuron_class_reproduces_the_published_weights_and_answer():
     assert new_situation == pytest.approx(0.99993704, abs=5e-9)
 
 
-def test_example_runs_and_reports_agreement(tmp_path):
-    env = dict(
-        os.environ, SKBAREBACK_EXAMPLES_FAST="1", SKBAREBACK_EXAMPLES_OUT=str(tmp_path)
-    )
-    result = subprocess.run(
-        [sys.executable, "-W", "error::RuntimeWarning", str(EXAMPLE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_example_runs_and_reports_agreement(tmp_path, run_example):
+    result = run_example(EXAMPLE)
     assert result.returncode == 0, result.stderr
     png = tmp_path / "classic_tutorials.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,11 +8,8 @@ or saves it elsewhere, fails here.
 """
 
 import ast
-import os
 import re
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,23 +70,8 @@ RUN_HERE = [path for path in EXAMPLES if path.name not in RUN_ELSEWHERE]
 
 
 @pytest.mark.parametrize("path", RUN_HERE, ids=_ids(RUN_HERE))
-def test_example_runs_fast_and_saves_its_pngs(path, tmp_path):
-    env = dict(
-        os.environ,
-        SKBAREBACK_EXAMPLES_FAST="1",
-        SKBAREBACK_EXAMPLES_OUT=str(tmp_path),
-        MPLBACKEND="Agg",
-    )
-    result = subprocess.run(
-        # The same warning policy as the test suite's (pyproject.toml).
-        [sys.executable, "-W", "error::RuntimeWarning", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_example_runs_fast_and_saves_its_pngs(path, tmp_path, run_example):
+    result = run_example(path)
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr, result.stderr
     assert result.stdout.strip(), "the example prints no summary"
