@@ -120,5 +120,8 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
 }
-html_static_path = []
+# Without a default, the theme's script logs an error on a first visit.
+html_context = {"default_mode": "auto"}
+html_favicon = "_static/favicon.svg"
+html_static_path = ["_static"]
 html_show_sourcelink = False
