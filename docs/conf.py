@@ -40,6 +40,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "api_pages",
+    "bench_tables",
     "cli_usage",
 ]
 
@@ -98,7 +99,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "abort_on_example_error": True,
     "doc_module": ("skbareback",),
-    "reference_url": {"skbareback": None},
     "backreferences_dir": "api/generated/backreferences",
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,

@@ -28,6 +28,7 @@ ROOT = DOCS.parent
 HTML = DOCS / "_build" / "html"
 SHOTS = DOCS / "_build" / "screenshots"
 EXAMPLES = sorted(path.stem for path in (ROOT / "examples").glob("plot_*.py"))
+GUIDE = sorted(path.stem for path in (DOCS / "user_guide").glob("*.rst"))
 CLASSES = sorted(
     name for name in skbareback.__all__ if inspect.isclass(getattr(skbareback, name))
 )
@@ -158,6 +159,7 @@ def render(browser, site, page):
 
 def test_there_is_something_to_check():
     assert len(EXAMPLES) >= 7, EXAMPLES
+    assert len(GUIDE) >= 6, GUIDE
     assert "BareMLPClassifier" in CLASSES
 
 
@@ -192,6 +194,21 @@ def test_api_index_and_cli_pages(browser, site):
     render(browser, site, "api/cli.html")
     usage = browser.find_element("css selector", "main pre").text
     assert usage.startswith("usage: python -m skbareback"), usage[:200]
+
+
+@pytest.mark.parametrize("page", GUIDE)
+def test_user_guide_page(browser, site, page):
+    render(browser, site, f"user_guide/{page}.html")
+
+
+def test_speed_tables_are_rendered(browser, site):
+    render(browser, site, "user_guide/speed.html")
+    tables = browser.find_elements("css selector", "main table")
+    assert len(tables) == 2
+    for table in tables:
+        header = table.find_element("tag name", "thead").text
+        assert "workload" in header and "fit" in header, header
+        assert len(table.find_elements("css selector", "tbody tr")) >= 5
 
 
 def test_gallery_index(browser, site):
