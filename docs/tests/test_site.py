@@ -11,6 +11,7 @@ no failed request in the browser's log. A screenshot of each page goes to
 ``docs/_build/screenshots/``.
 """
 
+import base64
 import functools
 import http.server
 import inspect
@@ -153,8 +154,28 @@ def render(browser, site, page):
     assert not errors, f"{page}: errors in the browser's log: {errors}"
 
     name = page.replace("/", "_").removesuffix(".html")
-    assert browser.save_screenshot(str(SHOTS / f"{name}.png"))
+    save_full_page(browser, SHOTS / f"{name}.png")
     return images
+
+
+def save_full_page(browser, path):
+    """Save a screenshot of the whole page, not only the window, as PNG."""
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {
+        "x": 0,
+        "y": 0,
+        "width": size["width"],
+        # Chromium cannot capture much taller than this in one image.
+        "height": min(size["height"], 16_000),
+        "scale": 1,
+    }
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True, "clip": clip},
+    )
+    data = base64.b64decode(shot["data"])
+    assert data.startswith(b"\x89PNG"), path
+    path.write_bytes(data)
 
 
 def test_there_is_something_to_check():
