@@ -55,7 +55,7 @@ write_api_index(DOCS / "api" / "index.rst")
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
-numpydoc_show_class_members = False
+numpydoc_show_class_members = True
 numpydoc_class_members_toctree = False
 # Parameter types such as "array-like of shape (n_samples,)" stay text: only
 # the names below become links, so unknown words never warn.
