@@ -15,6 +15,8 @@ fi
 # A fresh build: no stale page or gallery output can hide a warning.
 rm -rf docs/_build docs/api/index.rst docs/api/generated docs/auto_examples \
     docs/sg_execution_times.rst
+# The gallery runs every example with its fast settings.
+export SKBAREBACK_EXAMPLES_FAST=1
 build=(.venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html)
 # The build must never need the network: run it in a network namespace of its
 # own (no interface but a downed loopback) where the machine allows one.
@@ -25,4 +27,5 @@ else
     "${build[@]}"
 fi
 
+# The generated pages against the code, then the site in headless Chromium.
 .venv/bin/python -m pytest docs/tests --no-cov -p no:randomly -q
