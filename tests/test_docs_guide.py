@@ -47,6 +47,8 @@ def test_blocks_are_found():
     assert "user_guide/production.rst" in pages, sorted(pages)
 
 
+# The guide shows off the extras (ONNX, skops, dask) and sklearn.callback too.
+@pytest.mark.extras
 @pytest.mark.parametrize("name", BLOCKS)
 def test_python_block_runs(name, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
