@@ -37,6 +37,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "local_mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "api_pages",

@@ -222,6 +222,23 @@ def test_user_guide_page(browser, site, page):
     render(browser, site, f"user_guide/{page}.html")
 
 
+def test_math_is_typeset_by_the_local_mathjax(browser, site):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    render(browser, site, "user_guide/defaults.html")
+    scripts = [
+        s.get_attribute("src") for s in browser.find_elements("tag name", "script")
+    ]
+    mathjax = [src for src in scripts if src and "mathjax" in src.lower()]
+    assert mathjax and all(src.startswith(site) for src in mathjax), mathjax
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_elements("css selector", "mjx-container")
+    )
+    # Typesetting may load fonts and extensions: none may have failed.
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
 def test_speed_tables_are_rendered(browser, site):
     render(browser, site, "user_guide/speed.html")
     tables = browser.find_elements("css selector", "main table")
