@@ -14,8 +14,7 @@ fi
 .venv/bin/pip install -q -e ".[docs]"
 
 # A fresh build: no stale page or gallery output can hide a warning.
-rm -rf docs/_build docs/api/index.rst docs/api/generated docs/auto_examples \
-    docs/sg_execution_times.rst
+rm -rf docs/_build docs/api/index.rst docs/api/generated docs/auto_examples
 # The gallery runs every example with its fast settings.
 export SKBAREBACK_EXAMPLES_FAST=1
 build=(.venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html)

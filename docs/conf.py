@@ -105,6 +105,8 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "remove_config_comments": True,
     "show_memory": False,
+    # Its timing pages load DataTables from CDNs.
+    "write_computation_times": False,
     "download_all_examples": False,
     "plot_gallery": "True",
 }

@@ -13,6 +13,7 @@ no failed request in the browser's log. A screenshot of each page goes to
 
 import base64
 import functools
+import html.parser
 import http.server
 import inspect
 import os
@@ -71,6 +72,26 @@ return Array.from(document.querySelectorAll('link[rel="stylesheet"]')).map(
   link => ({href: link.getAttribute("href"),
             rules: link.sheet ? link.sheet.cssRules.length : null}));
 """
+
+
+# The attribute from which each tag loads what the page needs to render.
+_LOADED_FROM = {"script": "src", "img": "src", "iframe": "src", "link": "href"}
+
+
+class _ExternalResources(html.parser.HTMLParser):
+    """Collect the scripts, stylesheets, images and frames loaded from a URL."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("rel") not in {"stylesheet", "preload", "icon"}:
+            return
+        url = attrs.get(_LOADED_FROM.get(tag, ""), "") or ""
+        if url.startswith(("http:", "https:", "//")):
+            self.found.append(f"<{tag}> {url}")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -182,6 +203,19 @@ def test_there_is_something_to_check():
     assert len(EXAMPLES) >= 7, EXAMPLES
     assert len(GUIDE) >= 6, GUIDE
     assert "BareMLPClassifier" in CLASSES
+
+
+def test_no_page_loads_anything_from_the_network(site):
+    # Links to other sites are fine; what a page loads to render must be ours.
+    pages = sorted(HTML.rglob("*.html"))
+    assert len(pages) >= len(EXAMPLES) + len(GUIDE) + 3
+    external = {}
+    for page in pages:
+        parser = _ExternalResources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        if parser.found:
+            external[str(page.relative_to(HTML))] = parser.found
+    assert not external, external
 
 
 def test_index(browser, site):
