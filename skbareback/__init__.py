@@ -1,6 +1,6 @@
 """skbareback: a scikit-learn compatible multilayer perceptron in plain NumPy."""
 
-from ._mlp import BareMLPClassifier
+from ._classifier import BareMLPClassifier
 
 # The public name, which pickle and skops record: a user's list of trusted
 # types must not break when the class moves between private modules.

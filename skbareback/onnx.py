@@ -29,7 +29,7 @@ from skl2onnx.common.utils import (
 from skl2onnx.common.utils_classifier import get_label_classes
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp import BareMLPClassifier
+from ._classifier import BareMLPClassifier
 
 __all__ = ["to_onnx"]
 
