@@ -93,6 +93,11 @@ def relu_derivative(a, delta, tmp):
     delta *= tmp
 
 
+def exp(z):
+    """Apply the exponential in place: the Poisson loss's log link."""
+    np.exp(z, out=z)
+
+
 def softmax(z):
     """Apply the row-wise softmax in place.
 
@@ -114,6 +119,8 @@ HIDDEN_ACTIVATIONS = {
 }
 
 OUTPUT_ACTIVATIONS = {
+    "identity": (identity, identity_derivative),
     "logistic": (logistic, logistic_derivative),
     "softmax": (softmax, None),
+    "exp": (exp, None),
 }

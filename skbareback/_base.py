@@ -167,6 +167,12 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
                 f"{net.coef_shapes} implied by hidden_layer_sizes; refit without "
                 "warm_start."
             )
+        if net.out_activation != self.out_activation_:
+            raise ValueError(
+                f"loss={self.loss!r} needs a {net.out_activation!r} output, but "
+                f"the model was fitted with {self.out_activation_!r}; refit "
+                "without warm_start."
+            )
         self.loss_curve_ = list(self.loss_curve_)
         return net.pack(self.coefs_, self.intercepts_, dtype)
 
