@@ -50,7 +50,8 @@ from skbareback import BareMLPClassifier
 
 # Private, and read here so that the model follows the library: full-batch
 # passes and predictions go through the data this many rows at a time.
-from skbareback._mlp import _LBFGS_CHUNK_ROWS, _PREDICT_CHUNK_ROWS
+from skbareback._base import _PREDICT_CHUNK_ROWS
+from skbareback._training import _LBFGS_CHUNK_ROWS
 
 RANDOM_STATE = 0
 N_FEATURES = 50

@@ -19,7 +19,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from skbareback import BareMLPClassifier
-from skbareback._mlp import _PREDICT_CHUNK_ROWS
+from skbareback._base import _PREDICT_CHUNK_ROWS
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 MIB = 2**20
