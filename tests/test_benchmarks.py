@@ -104,7 +104,7 @@ def test_summary_condenses_a_json_run(bench, tiny_rows, tmp_path):
     summary = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(summary)
     lines = summary.summarize(json.loads(path.read_text())).splitlines()
-    assert lines[0].startswith("CPU: ")
+    assert lines[0].startswith("CPU: ") and "NumPy SIMD: " in lines[0]
     rows = [line for line in lines[4:] if line.startswith("| xor")]
     assert [row.split(" | ")[1] for row in rows] == ["adam", "lbfgs"]
     for row in rows:
