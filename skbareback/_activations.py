@@ -115,6 +115,11 @@ def relu_derivative(a, delta, tmp):
     delta *= tmp
 
 
+def exp(z):
+    """Apply the exponential in place: the Poisson loss's log link."""
+    np.exp(z, out=z)
+
+
 def softmax(z):
     """Apply the row-wise softmax in place.
 
@@ -136,6 +141,8 @@ HIDDEN_ACTIVATIONS = {
 }
 
 OUTPUT_ACTIVATIONS = {
+    "identity": (identity, identity_derivative),
     "logistic": (logistic, logistic_derivative),
     "softmax": (softmax, None),
+    "exp": (exp, None),
 }

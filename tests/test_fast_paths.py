@@ -12,7 +12,7 @@ import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbareback import BareMLPClassifier, _activations, _mlp, _threads
+from skbareback import BareMLPClassifier, _activations, _base, _threads, _training
 
 X = np.random.RandomState(0).normal(size=(300, 5))
 Y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -232,7 +232,7 @@ def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
         clf.fit(X.astype(dtype), Y)
     X_big = np.random.RandomState(1).normal(size=(1000, 5)).astype(dtype)
     whole = clf.predict_proba(X_big)  # one chunk
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
     with threadpool_limits(1, user_api="blas"):
         expected = clf.predict_proba(X_big)
     np.testing.assert_allclose(expected, whole, rtol=10 * np.finfo(dtype).eps)
@@ -241,7 +241,7 @@ def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
 
 
 def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
     # Identity units do not saturate, so a huge row overflows the logits.
     clf = BareMLPClassifier(activation="identity", random_state=0).fit(X, Y)
     clf.coefs_[0][:] = 10.0
@@ -257,7 +257,7 @@ def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
 
 
 def test_chunked_sparse_prediction_equals_dense(monkeypatch):
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
     clf = BareMLPClassifier(random_state=0).fit(X, Y)
     X_sparse = scipy.sparse.csc_matrix(np.where(np.abs(X) > 1, X, 0))
     np.testing.assert_allclose(
@@ -270,7 +270,7 @@ def test_chunked_lbfgs_fit_equals_one_pass(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         expected.fit(X, Y)
-        monkeypatch.setattr(_mlp, "_LBFGS_CHUNK_ROWS", 64)
+        monkeypatch.setattr(_training, "_LBFGS_CHUNK_ROWS", 64)
         chunked = BareMLPClassifier(solver="lbfgs", max_iter=30, random_state=0)
         chunked.fit(X, Y)
     assert chunked.n_iter_ == expected.n_iter_
