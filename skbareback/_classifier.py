@@ -163,7 +163,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when they are all strings.
 
     n_iter_ : int
