@@ -17,8 +17,15 @@ _HEADER = """\
 API reference
 =============
 
-Every public name of :mod:`skbareback`, generated from the docstrings. The
-command line is described in :doc:`cli`.
+Every public name of :mod:`skbareback`, generated from the docstrings, and the
+command line.
+"""
+
+_FOOTER = """
+Command line
+------------
+
+:doc:`cli`: the options of ``python -m skbareback``.
 
 .. toctree::
    :hidden:
@@ -64,7 +71,8 @@ def _section(module):
 
 def api_index():
     """Return the reStructuredText of the API reference's index page."""
-    return _HEADER + "".join(_section(module) for module in public_modules())
+    sections = "".join(_section(module) for module in public_modules())
+    return _HEADER + sections + _FOOTER
 
 
 def write_api_index(path):
