@@ -21,6 +21,9 @@ sys.path.insert(0, str(DOCS / "sphinxext"))
 os.environ.setdefault("SKBAREBACK_EXAMPLES_FAST", "1")
 os.environ["SKBAREBACK_EXAMPLES_OUT"] = str(DOCS / "_build" / "example_figures")
 os.environ.setdefault("SKBAREBACK_BENCH_JSON", str(ROOT / "benchmarks" / "latest.json"))
+os.environ.setdefault(
+    "SKBAREBACK_REAL_DATA_JSON", str(ROOT / "benchmarks" / "real_data.json")
+)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from api_pages import write_api_index  # noqa: E402
