@@ -28,4 +28,5 @@ else
 fi
 
 # The generated pages against the code, then the site in headless Chromium.
-.venv/bin/python -m pytest docs/tests --no-cov -p no:randomly -q
+# Without pyproject's addopts: coverage and doctests are the test suite's.
+.venv/bin/python -m pytest -o addopts="" -p no:randomly -q docs/tests

@@ -3,7 +3,7 @@
 Run after building the site (``.ci/docs.sh`` does both)::
 
     .venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
-    .venv/bin/python -m pytest docs/tests --no-cov -p no:randomly
+    .venv/bin/python -m pytest -o addopts="" -p no:randomly docs/tests
 
 The site is served over HTTP on the loopback interface, as a host would serve
 it, and every page checked here must load its stylesheets and every image, with
