@@ -8,6 +8,7 @@ built-in demo runs without them.
 import functools
 import io
 import json
+import shlex
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -214,8 +215,7 @@ def training_table(frame, target, drop, path):
     if empty:
         raise DataError(
             f"{_columns(empty)} {'is' if len(empty) == 1 else 'are'} entirely "
-            "empty; leave it out with --drop "
-            f"{' '.join(empty)}"
+            f"empty; leave it out with --drop {shlex.join(empty)}"
         )
     table = TrainingTable(
         X=features,
@@ -438,34 +438,27 @@ def _schema_types(schema):
 def _trusted_types():
     """The types (and skops loaders) in the schema of the pipelines we save.
 
-    Computed from :func:`make_model` fitted on a small table with both kinds
-    of column, missing cells and a rare category, by both solver families,
-    never from the file being loaded.
+    Computed from :func:`make_model` fitted, by each solver family, on a small
+    table with both kinds of column, missing cells and a rare category; never
+    from the file being loaded.
     """
     import pandas as pd
     import skops.io as sio
 
-    rng = np.random.default_rng(0)
-    n = 24
-    X = pd.DataFrame(
-        {
-            "number": np.where(np.arange(n) % 7 == 0, np.nan, rng.normal(size=n)),
-            "word": np.array(["a", "b", "rare", np.nan], dtype=object)[
-                np.minimum(np.arange(n) % 6, 3) % 4
-            ],
-        }
-    )
+    words = ["a"] * 10 + ["b"] * 10 + ["rare"] * 2 + [np.nan] * 2
+    numbers = np.linspace(0, 1, len(words))
+    numbers[::7] = np.nan
+    X = pd.DataFrame({"number": numbers, "word": np.array(words, dtype=object)})
+    y = np.array(["x", "y"] * (len(words) // 2))
     found = set()
-    for labels in (np.array(["x", "y"]), np.array([3, 7])):
-        y = labels[np.arange(n) % 2]
-        for solver in ("lbfgs", "adam"):
-            model = make_model(["number"], ["word"], 0)
-            model.set_params(
-                baremlpclassifier__solver=solver, baremlpclassifier__max_iter=3
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X, y)
-            with zipfile.ZipFile(io.BytesIO(sio.dumps(model))) as archive:
-                found |= _schema_types(json.loads(archive.read("schema.json")))
+    for solver in ("lbfgs", "adam"):
+        model = make_model(["number"], ["word"], 0)
+        model.set_params(
+            baremlpclassifier__solver=solver, baremlpclassifier__max_iter=3
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        with zipfile.ZipFile(io.BytesIO(sio.dumps(model))) as archive:
+            found |= _schema_types(json.loads(archive.read("schema.json")))
     return frozenset(found)
