@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import itertools
 import math
+import os
 import sys
 import time
 import warnings
@@ -266,6 +267,7 @@ def _builtin_summary(X, y, holdout, args, progress):
 
 
 def _report_csv(args, progress):
+    _check_folder(args.save)
     with progress.step(f"reading {args.csv}"):
         frame = _table.read_csv(args.csv)
     table = _table.training_table(frame, args.target, args.drop, args.csv)
@@ -345,6 +347,7 @@ def _predict_csv(args, progress):
         model = _table.load_model(args.model)
     import pandas as pd  # present: load_model checked
 
+    _check_folder(args.output)
     _, categorical = _table.feature_columns(model)
     with progress.step(f"reading {args.csv}"):
         frame = _table.read_csv(args.csv, text_columns=categorical)
@@ -368,6 +371,15 @@ def _predict_csv(args, progress):
         )
     if args.output is not None:
         print(f"wrote {len(out)} predictions to {args.output}")
+
+
+def _check_folder(path):
+    """Fail before any work if ``path`` cannot be written for want of a folder."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DataError(f"cannot write {path}: no folder {folder}")
 
 
 def _write_predictions(out, path):

@@ -564,16 +564,24 @@ def test_new_rows_with_text_in_a_numeric_column(tmp_path, capsys, penguin_model)
 def test_unwritable_output(tmp_path, capsys, penguin_model):
     out = str(tmp_path / "no" / "such" / "dir.csv")
     status = main([penguin_model[1], "--model", penguin_model[0], "--output", out])
-    _assert_one_line_error(capsys, status, "cannot write", "dir.csv")
+    _assert_one_line_error(capsys, status, f"cannot write {out}: no folder")
 
 
-def test_unwritable_save(tmp_path, capsys):
+def test_unwritable_save_fails_before_any_fit(tmp_path, capsys):
     save = str(tmp_path / "no" / "m.skops")
     status = main([_write(tmp_path, _blobs()), "--target", "species", "--save", save])
+    _assert_one_line_error(capsys, status, f"cannot write {save}: no folder")
+
+
+def test_save_into_a_folder_path(tmp_path, capsys):
+    # The folder exists, but the path is a folder: found only when writing.
+    status = main(
+        [_write(tmp_path, _blobs()), "--target", "species", "--save", str(tmp_path)]
+    )
     out, err = capsys.readouterr()
     assert status == 2
     assert "saved" not in out
-    assert err.startswith(f"error: cannot write {save}") and err.count("\n") == 1
+    assert err.startswith(f"error: cannot write {tmp_path}: ") and err.count("\n") == 1
 
 
 # ------------------------------------------------------------ bad training input
