@@ -150,15 +150,22 @@ def test_builtin_report_needs_neither_pandas_nor_skops():
         assert " ms" in line
 
 
-@pytest.mark.parametrize("mode", ["--target", "--model"])
-def test_without_pandas_one_line_says_what_to_install(tmp_path, mode):
-    result = _run_without_pandas(_write(tmp_path, _blobs()), mode, "species")
+def test_without_pandas_one_line_says_what_to_install(tmp_path):
+    result = _run_without_pandas(_write(tmp_path, _blobs()), "--target", "species")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == (
-        "error: reading CSV files needs pandas and skops: pip install "
-        '"skbareback[cli]"\n'
+    assert result.stderr == f"error: {_table.INSTALL}\n"
+    assert _table.INSTALL == (
+        'reading CSV files needs pandas and skops: pip install "skbareback[cli]"'
     )
+
+
+@pytest.mark.parametrize("missing", ["pandas", "skops.io"])
+def test_predicting_without_pandas_or_skops(tmp_path, capsys, monkeypatch, missing):
+    # In-process is enough here: the check runs before anything else.
+    monkeypatch.setitem(sys.modules, missing, None)
+    status = main([_write(tmp_path, _blobs()), "--model", "m.skops"])
+    _assert_one_line_error(capsys, status, _table.INSTALL)
 
 
 def test_builtin_rejects_too_many_folds(capsys):
