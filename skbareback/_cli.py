@@ -296,21 +296,20 @@ def _report_csv(args, progress):
 
 def _columns_summary(table, target):
     """One line: the categorical columns, those with missing cells, the dropped."""
-    categorical = _quoted_or_none(table.categorical)
     missing = [f"{name!r} ({n})" for name, n in table.missing.items()]
-    missing = _table.name_list(missing) if missing else "none"
     dropped = [repr(name) for name in table.dropped]
     if table.unlabeled:
-        dropped.append(f"{table.unlabeled} rows with no {target!r}")
-    dropped = _table.name_list(dropped) if dropped else "none"
+        rows = "row" if table.unlabeled == 1 else "rows"
+        dropped.append(f"{table.unlabeled} {rows} with no {target!r}")
+    categorical = [repr(name) for name in table.categorical]
     return (
-        f"categorical: {categorical}  missing values imputed: {missing}  "
-        f"dropped: {dropped}"
+        f"categorical: {_listed(categorical)}  missing values imputed: "
+        f"{_listed(missing)}  dropped: {_listed(dropped)}"
     )
 
 
-def _quoted_or_none(names):
-    return _table.name_list([repr(name) for name in names]) if names else "none"
+def _listed(items):
+    return _table.name_list(items) if items else "none"
 
 
 def _report_grid(model, X, y, args, progress):
