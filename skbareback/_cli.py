@@ -35,7 +35,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import _table
-from ._mlp import BareMLPClassifier
+from ._classifier import BareMLPClassifier
 from ._table import DataError
 
 # The --grid search space, keyed by BareMLPClassifier parameter.

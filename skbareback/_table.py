@@ -20,7 +20,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ._mlp import BareMLPClassifier
+from ._classifier import BareMLPClassifier
 
 INSTALL = 'reading CSV files needs pandas and skops: pip install "skbareback[cli]"'
 
