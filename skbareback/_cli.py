@@ -142,7 +142,8 @@ def _check_usage(parser, args):
         if args.model is not None or args.output is not None:
             given += ["--model"]
         if given:
-            parser.error(f"{' and '.join(given)} need a CSV file")
+            verb = "needs" if len(given) == 1 else "need"
+            parser.error(f"{' and '.join(given)} {verb} a CSV file")
     elif args.model is not None:
         given = [name for name, on in training.items() if on]
         if given:

@@ -71,6 +71,8 @@ def test_python_block_outputs_are_true(tmp_path, monkeypatch, capsys):
     assert "['skbareback.BareMLPClassifier']" in capsys.readouterr().out
 
 
+# The CSV commands need the cli extra (pandas and skops).
+@pytest.mark.extras
 def test_csv_commands_train_save_and_predict(tmp_path):
     commands = next(code for code in BASH if "data.csv" in code).strip()
     X, y = make_moons(120, noise=0.2, random_state=0)
