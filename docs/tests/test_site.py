@@ -220,6 +220,11 @@ def test_no_page_loads_anything_from_the_network(site):
 
 def test_index(browser, site):
     render(browser, site, "index.html")
+    # The README's Quick start, word for word.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    shown = browser.find_element("css selector", "main pre").text
+    assert shown.strip() == quick_start.strip()
     links = {
         a.get_attribute("href").split("#")[0].removeprefix(site + "/")
         for a in browser.find_elements("css selector", "a.reference.internal")
