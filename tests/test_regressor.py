@@ -229,7 +229,7 @@ def test_warm_start_continues_and_refuses_another_loss():
     assert reg.loss_curve_[: len(first)] == first
     assert len(reg.loss_curve_) == 2 * len(first)
     before = reg.predict(X)
-    with pytest.raises(ValueError, match="needs a 'exp' output"):
+    with pytest.raises(ValueError, match="needs the 'exp' output"):
         reg.set_params(loss="poisson").fit(X, y)
     np.testing.assert_array_equal(reg.predict(X), before)
 
@@ -351,3 +351,11 @@ def test_in_a_pipeline_with_cross_validation():
     X, y = _data()
     pipe = make_pipeline(StandardScaler(), BareMLPRegressor(random_state=0))
     assert cross_val_score(pipe, X, y, cv=3).min() > 0.9
+
+
+def test_progress_bar_shows_training(capsys):
+    callback = pytest.importorskip("sklearn.callback")
+    X, y = _data()
+    reg = BareMLPRegressor(solver="adam", **dict(SMALL, max_iter=3))
+    reg.set_callbacks(callback.ProgressBar()).fit(X, y)
+    assert "BareMLPRegressor" in capsys.readouterr().out
