@@ -1,5 +1,8 @@
 """Performance choices keep the behaviour: tanh forms, BLAS threads, fast predict."""
 
+import os
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -40,6 +43,69 @@ def test_tanh_dispatches_on_the_measured_choice(monkeypatch, native):
     monkeypatch.setattr(_activations, "tanh_exp", lambda z: calls.append("exp"))
     _activations.tanh(np.zeros(3))
     assert calls == ["native" if native else "exp"]
+
+
+def test_tanh_choice_is_forced_by_name_or_measured():
+    measured = _activations._tanh_choice(None)
+    assert measured == {
+        np.dtype(np.float64): _activations._simd_tanh("dd"),
+        np.dtype(np.float32): _activations._simd_tanh("ff"),
+    }
+    assert _activations._tanh_choice("") == measured
+    assert set(_activations._tanh_choice("exp").values()) == {False}
+    assert set(_activations._tanh_choice("native").values()) == {True}
+    with pytest.raises(ValueError, match="SKBAREBACK_TANH must be one of"):
+        _activations._tanh_choice("fast")
+
+
+def _import_choice(**env):
+    code = (
+        "from skbareback import _activations as a; "
+        "print(sorted(map(bool, a._NATIVE_TANH.values())))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("form", "native"), [("exp", False), ("native", True)])
+def test_environment_variable_forces_the_tanh_form_at_import(form, native):
+    result = _import_choice(SKBAREBACK_TANH=form)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str([native, native])
+
+
+def test_environment_variable_with_a_bad_form_fails_the_import_clearly():
+    result = _import_choice(SKBAREBACK_TANH="fast")
+    assert result.returncode != 0
+    assert "SKBAREBACK_TANH must be one of ['exp', 'native']" in result.stderr
+
+
+def test_without_avx512_loops_the_exp_form_is_chosen():
+    # What an AVX2 CPU sees, reproduced on any x86 machine: NumPy told not to
+    # dispatch to its AVX-512 loops. (On an AVX2 CPU nothing is disabled.)
+    disabled = " ".join(avx512_dispatch_targets())
+    result = _import_choice(NPY_DISABLE_CPU_FEATURES=disabled)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[False, False]"
+
+
+def avx512_dispatch_targets():
+    """NumPy's AVX-512 dispatch targets that this CPU supports."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # NumPy < 2.0
+        from numpy.core import _multiarray_umath as umath
+
+    return [
+        name
+        for name in umath.__cpu_dispatch__
+        if name.startswith(("X86_V4", "AVX512")) and umath.__cpu_features__[name]
+    ]
 
 
 def test_simd_probe_answers_a_bool():
