@@ -6,6 +6,7 @@ regression losses are checked in test_regressor_gradients.py.
 
 import importlib.util
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -39,15 +40,10 @@ def _counts(n_targets=1):
 
 
 def _section(doc, title):
-    lines = doc.splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.strip() == title) + 2
-    names = []
-    for line in lines[start:]:
-        if line.strip() and set(line.strip()) == {"-"}:
-            break
-        if line.startswith("    ") and not line.startswith("     ") and " : " in line:
-            names.append(line.split(" : ")[0].strip())
-    return names[:-1] if names and not lines else names
+    """Return the entry names of a numpydoc section of ``doc``."""
+    body = doc.split(f"\n    {title}\n    {'-' * len(title)}\n", 1)[1]
+    body = re.split(r"\n    \S[^\n]*\n    -+\n", body, maxsplit=1)[0]
+    return re.findall(r"^    (\w+) : ", body, flags=re.MULTILINE)
 
 
 def test_documented_parameters_match_signature():
