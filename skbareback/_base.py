@@ -169,7 +169,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             )
         if net.out_activation != self.out_activation_:
             raise ValueError(
-                f"loss={self.loss!r} needs a {net.out_activation!r} output, but "
+                f"loss={self.loss!r} needs the {net.out_activation!r} output, but "
                 f"the model was fitted with {self.out_activation_!r}; refit "
                 "without warm_start."
             )

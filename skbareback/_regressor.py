@@ -18,10 +18,11 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
     parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. Three defaults differ, for the same
-    reasons as :class:`BareMLPClassifier`'s: ``solver='auto'``, ``tanh`` and
-    ``alpha=0.01``. It adds ``fit_intercept``, ``weight_init``, ``scoring``,
-    a user validation set and ``blas_threads``.
+    ``random_state`` the same model. Three defaults differ, those of
+    :class:`BareMLPClassifier`, so that one rule holds for both estimators:
+    ``solver='auto'``, ``tanh`` and ``alpha=0.01``. It adds
+    ``fit_intercept``, ``weight_init``, ``scoring``, a user validation set
+    and ``blas_threads``.
 
     Parameters
     ----------
@@ -36,8 +37,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         empty tuple gives a network with no hidden layer.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='tanh'
-        Activation function of the hidden layers. MLPRegressor's default is
-        'relu'; 'tanh' is smooth, which suits the L-BFGS fits of 'auto'.
+        Activation function of the hidden layers; the classifier's default.
+        MLPRegressor's is 'relu'. Neither wins everywhere on small data: relu
+        fits ``make_friedman1`` better, tanh a noisy sine
+        (``benchmarks/regressor.py``).
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
         The weight optimizer, stored in ``solver_``. 'auto' uses 'lbfgs' when
@@ -48,9 +51,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     alpha : float, default=0.01
         L2 penalty on the coefficients, divided by the sample weight total as
-        in MLPRegressor. Stronger than MLPRegressor's 0.0001 because 'auto'
-        trains small data to convergence with L-BFGS, where a weak penalty
-        overfits.
+        in MLPRegressor: the classifier's default, stronger than
+        MLPRegressor's 0.0001. On regression the two score alike
+        (``benchmarks/regressor.py``), and small noisy data needs far more:
+        tune it, on scaled targets.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
