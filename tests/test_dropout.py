@@ -181,6 +181,17 @@ def test_chunked_pass_with_masks_equals_one_pass(chunk_rows):
     assert_allclose(grad, expected[1], rtol=1e-12, atol=1e-15)
 
 
+def test_float32_masks_drop_the_units_float64_masks_drop():
+    net = Network([4, 50, 1], "relu", "logistic", "log_loss", 0.0, True, [0.4])
+    masks = [
+        Workspace(net, 300, dtype, rng=np.random.default_rng(0)).draw_masks(300)[0]
+        for dtype in (np.float64, np.float32)
+    ]
+    assert masks[1].dtype == np.float32
+    assert_array_equal(masks[1] != 0, masks[0] != 0)
+    assert_allclose(masks[1], masks[0], rtol=1e-7)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_masks_are_inverted_dropout_masks(dtype):
     units, rates = [4, 50, 30, 20, 1], [0.3, 0.0, 0.8]
