@@ -103,9 +103,21 @@ def dropout_rates(value, n_hidden):
     return [float(rate) for rate in rates]
 
 
+def has_dropout(est):
+    """Whether ``est`` drops any hidden unit (its parameters checked before)."""
+    n_hidden = len(hidden_layer_sizes(est.hidden_layer_sizes))
+    return any(dropout_rates(est.dropout, n_hidden))
+
+
 def check_params(est):
     """Validate every hyperparameter of ``est``; raise on the first bad one."""
-    hidden_layer_sizes(est.hidden_layer_sizes)
+    sizes = hidden_layer_sizes(est.hidden_layer_sizes)
+    if any(dropout_rates(est.dropout, len(sizes))) and est.solver == "lbfgs":
+        raise ValueError(
+            f"dropout={est.dropout!r} needs a stochastic solver: solver='lbfgs' "
+            "minimises one fixed objective, which random masks would change at "
+            "every evaluation. Use solver='adam' or 'sgd', or dropout=0."
+        )
     # Each estimator has its own losses.
     for name, options in [*_OPTIONS.items(), ("loss", set(est._loss_options))]:
         value = getattr(est, name)
