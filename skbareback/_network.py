@@ -271,7 +271,7 @@ class Workspace:
         # Scratch for the activations' derivatives, one hidden layer at a time.
         self._tmp = np.empty(n_rows * max(net.layer_units[1:]), dtype=dtype)
         self.rates = net.dropout
-        self._masks = self._dropped = self._rng = None
+        self._masks = self._dropped = self._rng = self._uniform = None
         self.dropping = rng is not None and any(self.rates)
         if self.dropping:
             units = net.layer_units[1:-1]
