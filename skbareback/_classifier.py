@@ -25,9 +25,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
     parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. It adds ``solver='auto'``, a
-    ``tanh`` default, and ``loss``, ``fit_intercept`` and ``weight_init`` to
-    express the classic tutorial networks.
+    ``random_state`` the same model. It adds ``solver='auto'``, a ``tanh``
+    default, ``dropout``, and ``loss``, ``fit_intercept`` and ``weight_init``
+    to express the classic tutorial networks.
 
     Parameters
     ----------
@@ -40,10 +40,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
         The weight optimizer, stored in ``solver_``. 'auto' uses 'lbfgs' when
-        ``fit`` sees fewer than 1000 samples and ``early_stopping`` is off,
-        else 'adam' (always in ``partial_fit``): full-batch L-BFGS reaches a
-        confident, converged model on small data in a few milliseconds, where
-        adam's fixed step budget leaves it under-trained.
+        ``fit`` sees fewer than 1000 samples, with no ``early_stopping`` or
+        ``dropout``, else 'adam' (always in ``partial_fit``): full-batch L-BFGS
+        reaches a confident, converged model on small data in a few
+        milliseconds, where adam's fixed step budget leaves it under-trained.
 
     alpha : float, default=0.01
         L2 penalty on the coefficients, divided by the sample weight total as
@@ -72,7 +72,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Whether to shuffle the samples every epoch.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the early-stopping split.
+        Seeds weight initialisation, shuffling, the early-stopping split and dropout.
 
     tol : float, default=1e-4
         Tolerance of the stopping rules (and ``gtol`` of L-BFGS).
@@ -148,6 +148,12 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         of 8192 rows among as many threads as BLAS may use in the process
         (``threadpool_limits``, dask, loky and Ray worker limits apply), each
         running BLAS on one thread.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of zeroing each hidden unit's output at a training step,
+        the kept ones scaled by ``1 / (1 - p)``: one rate, or one per hidden
+        layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
+        thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
 
     Attributes
     ----------
@@ -265,6 +271,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         class_weight=None,
         scoring=None,
         blas_threads=1,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -295,6 +302,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         self.class_weight = class_weight
         self.scoring = scoring
         self.blas_threads = blas_threads
+        self.dropout = dropout
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks
