@@ -24,10 +24,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     """Multilayer perceptron classifier trained by backpropagation in NumPy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
-    parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. It adds ``solver='auto'``, a ``tanh``
-    default, ``dropout``, and ``loss``, ``fit_intercept`` and ``weight_init``
-    to express the classic tutorial networks.
+    parameters and, for the same hyperparameters and ``random_state``, the
+    same model. It adds ``solver='auto'``, a ``tanh`` default, ``dropout``, and
+    ``loss``, ``fit_intercept`` and ``weight_init`` for the classic tutorials.
 
     Parameters
     ----------
@@ -215,16 +214,14 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     Notes
     -----
-    All weights live in one flat vector; ``coefs_`` and ``intercepts_`` are
-    views into it. A ``fit`` or ``partial_fit`` that raises leaves a
-    previously fitted model exactly as it was. A stochastic training loss
-    that turns non-finite or grows a thousandfold raises a ``ValueError``
-    (training diverged) rather than returning a broken model.
+    ``coefs_`` and ``intercepts_`` are views into one flat weight vector. A
+    ``fit`` or ``partial_fit`` that raises leaves a fitted model as it was; a
+    stochastic loss that turns non-finite or grows a thousandfold raises a
+    ``ValueError`` (training diverged) instead of returning a broken model.
 
-    With scikit-learn 1.9 or later, ``set_callbacks`` accepts
-    ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``):
-    ``fit`` is one task with one sub-task per epoch (per L-BFGS iteration).
-    Before 1.9 there is no ``set_callbacks``; ``verbose`` still works.
+    From scikit-learn 1.9, ``set_callbacks`` takes ``sklearn.callback``
+    callbacks (``ProgressBar``, ``ScoringMonitor``): ``fit`` is one task with
+    one sub-task per epoch (per L-BFGS iteration).
 
     Examples
     --------
