@@ -22,7 +22,7 @@ from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
 from ._losses import LOSSES
 from ._network import Network, forward_logits
-from ._params import check_params, hidden_layer_sizes
+from ._params import check_params, dropout_rates, hidden_layer_sizes
 from ._solver import resolve_solver
 from ._threads import blas_limit, map_chunks
 from ._training import Training
@@ -145,6 +145,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             self.loss,
             self.alpha,
             self.fit_intercept,
+            dropout_rates(self.dropout, len(sizes)),
         )
 
     def _initialize(self, net, rs, dtype):

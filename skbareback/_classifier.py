@@ -24,10 +24,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     """Multilayer perceptron classifier trained by backpropagation in NumPy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
-    parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. It adds ``solver='auto'``, a
-    ``tanh`` default, and ``loss``, ``fit_intercept`` and ``weight_init`` to
-    express the classic tutorial networks.
+    parameters and, for the same hyperparameters and ``random_state``, the
+    same model. It adds ``solver='auto'``, a ``tanh`` default, ``dropout``, and
+    ``loss``, ``fit_intercept`` and ``weight_init`` for the classic tutorials.
 
     Parameters
     ----------
@@ -40,10 +39,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
         The weight optimizer, stored in ``solver_``. 'auto' uses 'lbfgs' when
-        ``fit`` sees fewer than 1000 samples and ``early_stopping`` is off,
-        else 'adam' (always in ``partial_fit``): full-batch L-BFGS reaches a
-        confident, converged model on small data in a few milliseconds, where
-        adam's fixed step budget leaves it under-trained.
+        ``fit`` sees fewer than 1000 samples, with no ``early_stopping`` or
+        ``dropout``, else 'adam' (always in ``partial_fit``): full-batch L-BFGS
+        reaches a confident, converged model on small data in a few
+        milliseconds, where adam's fixed step budget leaves it under-trained.
 
     alpha : float, default=0.01
         L2 penalty on the coefficients, divided by the sample weight total as
@@ -72,7 +71,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Whether to shuffle the samples every epoch.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the early-stopping split.
+        Seeds weight initialisation, shuffling, the early-stopping split and dropout.
 
     tol : float, default=1e-4
         Tolerance of the stopping rules (and ``gtol`` of L-BFGS).
@@ -149,6 +148,12 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         (``threadpool_limits``, dask, loky and Ray worker limits apply), each
         running BLAS on one thread.
 
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of zeroing each hidden unit's output at a training step,
+        the kept ones scaled by ``1 / (1 - p)``: one rate, or one per hidden
+        layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
+        thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -209,16 +214,14 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     Notes
     -----
-    All weights live in one flat vector; ``coefs_`` and ``intercepts_`` are
-    views into it. A ``fit`` or ``partial_fit`` that raises leaves a
-    previously fitted model exactly as it was. A stochastic training loss
-    that turns non-finite or grows a thousandfold raises a ``ValueError``
-    (training diverged) rather than returning a broken model.
+    ``coefs_`` and ``intercepts_`` are views into one flat weight vector. A
+    ``fit`` or ``partial_fit`` that raises leaves a fitted model as it was; a
+    stochastic loss that turns non-finite or grows a thousandfold raises a
+    ``ValueError`` (training diverged) instead of returning a broken model.
 
-    With scikit-learn 1.9 or later, ``set_callbacks`` accepts
-    ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``):
-    ``fit`` is one task with one sub-task per epoch (per L-BFGS iteration).
-    Before 1.9 there is no ``set_callbacks``; ``verbose`` still works.
+    From scikit-learn 1.9, ``set_callbacks`` takes ``sklearn.callback``
+    callbacks (``ProgressBar``, ``ScoringMonitor``): ``fit`` is one task with
+    one sub-task per epoch (per L-BFGS iteration).
 
     Examples
     --------
@@ -265,6 +268,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         class_weight=None,
         scoring=None,
         blas_threads=1,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -295,6 +299,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         self.class_weight = class_weight
         self.scoring = scoring
         self.blas_threads = blas_threads
+        self.dropout = dropout
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks

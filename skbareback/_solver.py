@@ -1,5 +1,7 @@
 """The ``solver='auto'`` policy: which solver a fit runs."""
 
+from ._params import has_dropout
+
 # Below this many training samples, solver='auto' uses L-BFGS: on small data it
 # converges in far fewer passes than adam and to a sharper optimum.
 AUTO_LBFGS_MAX_SAMPLES = 1000
@@ -11,8 +13,8 @@ def resolve_solver(est, n_samples, incremental):
     Parameters
     ----------
     est : BaseBareMLP
-        The estimator being fitted; its ``solver`` and ``early_stopping``
-        decide.
+        The estimator being fitted; its ``solver``, ``early_stopping`` and
+        ``dropout`` decide.
     n_samples : int
         Number of training samples of this call.
     incremental : bool
@@ -26,4 +28,6 @@ def resolve_solver(est, n_samples, incremental):
     if est.solver != "auto":
         return est.solver
     small = n_samples < AUTO_LBFGS_MAX_SAMPLES
-    return "lbfgs" if small and not (incremental or est.early_stopping) else "adam"
+    # Random masks change the objective at every step: L-BFGS cannot drop.
+    stochastic = incremental or est.early_stopping or has_dropout(est)
+    return "lbfgs" if small and not stochastic else "adam"
