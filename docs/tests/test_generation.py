@@ -4,6 +4,7 @@ Run with the browser test by ``.ci/docs.sh`` (it needs the ``docs`` extra).
 """
 
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -69,7 +70,7 @@ def test_find_parser_names_the_problem(monkeypatch):
         cli_usage.find_parser()
 
 
-def test_bench_table_is_summary_py(tmp_path):
+def test_bench_table_is_summary_py():
     import bench_tables
 
     path = DOCS.parent / "benchmarks" / "latest.json"
@@ -79,12 +80,19 @@ def test_bench_table_is_summary_py(tmp_path):
         text=True,
         check=True,
     )
-    machine, _, header, _, *rows = result.stdout.strip().splitlines()
-    assert "CPU" in machine
-    table = bench_tables._table(
-        bench_tables._cells(header), [bench_tables._cells(row) for row in rows]
-    )
-    cells = [entry.astext() for entry in table.findall(lambda n: n.tagname == "entry")]
-    assert cells[: len(bench_tables._cells(header))] == bench_tables._cells(header)
-    assert len(cells) == len(bench_tables._cells(header)) * (len(rows) + 1)
+    markdown = result.stdout.strip()
+    results = json.loads(path.read_text(encoding="utf-8"))
+    rendered = bench_tables.render("benchmarks/summary.py", "summarize", results)
+    assert rendered == markdown
+    rendered = bench_tables.markdown_nodes(markdown)
+    tables = [node for node in rendered if node.tagname == "table"]
+    assert len(tables) == 1
+    text_lines = [line for line in markdown.splitlines() if line.strip()]
+    table_lines = [line for line in text_lines if line.startswith("|")]
+    # Every line of text is a paragraph; the table holds every row but the rule.
+    assert len(rendered) == len(text_lines) - len(table_lines) + 1
+    cells = [e.astext() for e in tables[0].findall(lambda n: n.tagname == "entry")]
+    header = bench_tables._cells(table_lines[0])
+    assert cells[: len(header)] == header
+    assert len(cells) == len(header) * (len(table_lines) - 1)
     assert cells[-1] in {"yes", "no"}
