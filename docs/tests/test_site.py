@@ -281,7 +281,8 @@ def test_math_is_typeset_by_the_local_mathjax(browser, site):
 def test_speed_tables_are_rendered(browser, site):
     render(browser, site, "user_guide/speed.html")
     tables = browser.find_elements("css selector", "main table")
-    assert len(tables) == 2
+    source = (DOCS / "user_guide" / "speed.rst").read_text(encoding="utf-8")
+    assert len(tables) == source.count(".. bench-table::") >= 2
     for table in tables:
         header = table.find_element("tag name", "thead").text
         assert "workload" in header and "fit" in header, header
