@@ -68,3 +68,11 @@ def test_tutorial_block_matches_to_1e_10(capsys):
 def test_parity_block_matches_mlpclassifier(capsys):
     out = run(_block("defaults", "MLPClassifier(**params)"), capsys)
     assert float(out) < 1e-12
+
+
+def test_regression_block_prints_what_the_page_says(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        solver, score = run(_block("regression", "make_friedman1"), capsys).split()
+    page = (DOCS / "user_guide" / "regression.rst").read_text(encoding="utf-8")
+    assert f"prints ``{solver} {float(score):.2f}``" in page
