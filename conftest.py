@@ -11,9 +11,88 @@ import sys
 from pathlib import Path
 
 import pytest
+import sklearn
+from packaging.version import parse as parse_version
 from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent
+
+# Test modules that import an optional extra (or a test-only package beyond
+# the test-core extra) at module level. ``pytest --core`` runs the core tests:
+# it leaves these modules out and deselects tests marked ``extras``.
+EXTRAS_MODULES = {
+    "tests/test_distributed.py": "dask, ray",
+    "tests/test_onnx.py": "onnx, onnxruntime",
+    "tests/test_persistence.py": "skops",
+    "tests/test_streaming.py": "dask",
+    "skbareback/onnx.py": "onnx (its doctests)",
+}
+
+
+_TOO_NEW = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--core",
+        action="store_true",
+        help="run only the core tests: no optional extra needed",
+    )
+
+
+def pytest_report_header(config):
+    if config.getoption("--core"):
+        left_out = ", ".join(f"{m} ({why})" for m, why in EXTRAS_MODULES.items())
+        return f"core tests: leaving out {left_out} and tests marked extras"
+    return None
+
+
+def pytest_ignore_collect(collection_path, config):
+    if not config.getoption("--core"):
+        return None
+    try:
+        relative = collection_path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:  # outside the repository
+        return None
+    return True if relative in EXTRAS_MODULES else None
+
+
+def _too_new(item):
+    """The reason ``item`` cannot run with this scikit-learn, or None."""
+    marker = item.get_closest_marker("sklearn_min")
+    if marker is None:
+        return None
+    version, why = marker.args
+    if parse_version(sklearn.__version__) >= parse_version(version):
+        return None
+    return f"scikit-learn >= {version} ({why})"
+
+
+def pytest_collection_modifyitems(config, items):
+    core = config.getoption("--core")
+    keep, dropped, reasons = [], [], {}
+    for item in items:
+        reason = _too_new(item)
+        if reason is not None:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        if reason is not None or (core and item.get_closest_marker("extras")):
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    config.stash[_TOO_NEW] = reasons
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    # Say out loud what this scikit-learn cannot test: those tests run in the
+    # CI entries with the newest scikit-learn.
+    for reason, count in config.stash.get(_TOO_NEW, {}).items():
+        terminalreporter.write_line(
+            f"deselected {count} tests that need {reason}; installed: "
+            f"scikit-learn {sklearn.__version__}"
+        )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -22,6 +101,21 @@ def _one_blas_thread():
     # which is many times slower on a shared 2-core CI machine.
     with threadpool_limits(1, user_api="blas"):
         yield
+
+
+@pytest.fixture(params=["native", "exp"])
+def tanh_form(request, monkeypatch):
+    """Force each tanh form in turn, whichever one this CPU would pick.
+
+    Parametrize it indirectly with None to leave the CPU's choice alone.
+    """
+    from skbareback import _activations
+
+    if request.param is not None:
+        native = request.param == "native"
+        forced = dict.fromkeys(_activations._NATIVE_TANH, native)
+        monkeypatch.setattr(_activations, "_NATIVE_TANH", forced)
+    return request.param
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ import contextlib
 import gc
 import json
 import multiprocessing
+import os
 import platform
 import statistics
 import sys
@@ -59,7 +60,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from skbareback import BareMLPClassifier
+from skbareback import BareMLPClassifier, _activations
 
 SOLVERS = ("adam", "sgd", "lbfgs")
 DTYPES = ("float64", "float32")
@@ -421,12 +422,37 @@ def _blas():
     ]
 
 
+def _numpy_simd():
+    """The SIMD level of NumPy's float64 loops here, from its tanh loop."""
+    try:
+        from numpy.lib.introspect import opt_func_info
+    except ImportError:  # NumPy < 2.0
+        return "unknown (NumPy < 2)"
+    loops = opt_func_info(func_name="^tanh$").get("tanh", {})
+    target = loops.get("dd", {}).get("current", "") or "baseline"
+    if target.startswith(("X86_V4", "AVX512")):
+        return f"AVX-512 ({target})"
+    if target.startswith(("X86_V3", "AVX2")):
+        return f"AVX2 ({target})"
+    return target
+
+
 def environment():
-    """The facts that make timings comparable: CPU, versions, BLAS."""
+    """The facts that make timings comparable: CPU, SIMD level, versions, BLAS."""
     name, avx512 = _cpu()
+    native = _activations._NATIVE_TANH[np.dtype(np.float64)]
     return {
         "cpu": name,
         "avx512f": avx512,
+        "numpy_simd": _numpy_simd(),
+        "tanh_form": "native" if native else "exp",
+        # Set to reproduce another CPU's code paths on this one (the README's
+        # AVX2 table): they must be named beside its figures.
+        "dispatch_limits": {
+            var: os.environ[var]
+            for var in ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")
+            if os.environ.get(var)
+        },
         "cores": multiprocessing.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -435,11 +461,24 @@ def environment():
     }
 
 
+def cpu_label(env):
+    """The CPU, its cores and the SIMD level NumPy runs on it, in words."""
+    simd = env.get("numpy_simd") or ("AVX-512" if env["avx512f"] else "unknown")
+    limits = env.get("dispatch_limits") or {}
+    label = (
+        f"{env['cpu']} ({env['cores']} cores; CPU flags: "
+        f"{'AVX-512' if env['avx512f'] else 'no AVX-512'}; NumPy SIMD: {simd}"
+        f"{'; tanh: ' + env['tanh_form'] + ' form' if 'tanh_form' in env else ''})"
+    )
+    if limits:
+        label += " with " + ", ".join(f"{k}={v!r}" for k, v in limits.items())
+    return label
+
+
 def header_line(env, config, busy):
     """One line naming the machine, the versions and the run's settings."""
     return (
-        f"CPU: {env['cpu']} ({env['cores']} cores, avx512f: "
-        f"{'yes' if env['avx512f'] else 'no'}) | Python {env['python']} | "
+        f"CPU: {cpu_label(env)} | Python {env['python']} | "
         f"numpy {env['numpy']} | sklearn {env['sklearn']} | BLAS: "
         f"{'; '.join(env['blas']) or 'none found'} | reps {config.reps}"
         f" | settle {config.settle:g} s"

@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import threadpoolctl
-from bench import environment
+from bench import cpu_label, environment
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -50,7 +50,8 @@ from skbareback import BareMLPClassifier
 
 # Private, and read here so that the model follows the library: full-batch
 # passes and predictions go through the data this many rows at a time.
-from skbareback._mlp import _LBFGS_CHUNK_ROWS, _PREDICT_CHUNK_ROWS
+from skbareback._base import _PREDICT_CHUNK_ROWS
+from skbareback._training import _LBFGS_CHUNK_ROWS
 
 RANDOM_STATE = 0
 N_FEATURES = 50
@@ -217,8 +218,7 @@ def markdown_table(rows):
 def header_line(env, n_rows, n_lbfgs):
     """One line naming the machine, the versions and the data."""
     return (
-        f"CPU: {env['cpu']} ({env['cores']} cores, avx512f: "
-        f"{'yes' if env['avx512f'] else 'no'}) | Python {env['python']} | "
+        f"CPU: {cpu_label(env)} | Python {env['python']} | "
         f"numpy {env['numpy']} | sklearn {env['sklearn']} | data: "
         f"make_classification {n_rows:,} x {N_FEATURES} float32 "
         f"(lbfgs: first {n_lbfgs:,} rows) | hidden ({HIDDEN},), batch_size "

@@ -46,7 +46,7 @@ from dataclasses import asdict, dataclass, replace
 import joblib
 import numpy as np
 import threadpoolctl
-from bench import environment
+from bench import cpu_label, environment
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -301,8 +301,7 @@ def full_environment():
 def header_line(env, settings, n_samples):
     """One line naming the machine, the versions and the search."""
     return (
-        f"CPU: {env['cpu']} ({env['cores']} cores, avx512f: "
-        f"{'yes' if env['avx512f'] else 'no'}) | Python {env['python']} | "
+        f"CPU: {cpu_label(env)} | Python {env['python']} | "
         f"numpy {env['numpy']} | sklearn {env['sklearn']} | dask {env['dask']} | "
         f"distributed {env['distributed']} | joblib {env['joblib']} | "
         f"GridSearchCV: {settings.n_candidates} candidates x {settings.cv}-fold "

@@ -13,6 +13,10 @@ import json
 import sys
 from pathlib import Path
 
+# benchmarks/ is not a package: bench.py beside this file names the CPU.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import cpu_label
+
 COLUMNS = [
     ("fit", "float64", "fit"),
     ("fit", "float32", "fit f32"),
@@ -25,9 +29,8 @@ COLUMNS = [
 def summarize(results):
     """Return the markdown table (with a header line naming the machine)."""
     env = results["environment"]
-    avx = "AVX-512" if env["avx512f"] else "no AVX-512"
     lines = [
-        f"CPU: {env['cpu']} ({env['cores']} cores, {avx}); Python {env['python']}, "
+        f"CPU: {cpu_label(env)}; Python {env['python']}, "
         f"numpy {env['numpy']}, scikit-learn {env['sklearn']}"
         + ("; next to a busy neighbour process" if results.get("busy") else ""),
         "",

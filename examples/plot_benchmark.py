@@ -61,7 +61,9 @@ metrics = list(dict.fromkeys(r["metric"] for r in rows))
 run = "quick run" if config.get("quick") else "full run"
 
 print(f"{BENCH_JSON.resolve()}: {len(rows)} rows, {run}, {config['reps']} reps")
-print(f"CPU: {env['cpu']} ({env['cores']} cores), sklearn {env['sklearn']}")
+simd = env.get("numpy_simd", "AVX-512" if env["avx512f"] else "no AVX-512")
+print(f"CPU: {env['cpu']} ({env['cores']} cores, NumPy SIMD: {simd}), ", end="")
+print(f"sklearn {env['sklearn']}")
 print("geometric mean ratio BareMLP / MLP per metric (min - max):")
 for metric in metrics:
     values = np.array([r["ratio"] for r in rows if r["metric"] == metric])
@@ -97,7 +99,8 @@ ax.set_xlabel(
     "time ratio BareMLPClassifier / MLPClassifier (log scale; lower is better)"
 )
 ax.set_title(
-    f"BareMLPClassifier vs MLPClassifier on {env['cpu']} ({env['cores']} cores),\n"
+    f"BareMLPClassifier vs MLPClassifier on {env['cpu']} ({env['cores']} cores, "
+    f"NumPy SIMD: {simd}),\n"
     f"sklearn {env['sklearn']}, {run}"
 )
 fig.legend(loc="outside lower center", ncols=len(metrics), fontsize="small")

@@ -9,6 +9,8 @@ temporary of a full-batch chunk is megabytes of fresh memory on every pass
 0.74 to 0.79 ms with the scratch buffer; benchmarks/techniques.py).
 """
 
+import os
+
 import numpy as np
 from scipy.special import expit
 
@@ -43,16 +45,6 @@ def _simd_tanh(signature):
     return loops.get(signature, {}).get("current", "").startswith(("X86_V4", "AVX512"))
 
 
-# NumPy's tanh is vectorised with AVX-512 and then beats the exp form below
-# (measured on an AMD EPYC with AVX-512: 3.4 against 3.8 ns per float64, 0.8
-# against 1.4 ns per float32); without AVX-512 the exp form is about twice
-# as fast. Chosen once per dtype, for the CPU this runs on.
-_NATIVE_TANH = {
-    np.dtype(np.float64): _simd_tanh("dd"),
-    np.dtype(np.float32): _simd_tanh("ff"),
-}
-
-
 def tanh_native(z):
     """Apply NumPy's hyperbolic tangent in place."""
     np.tanh(z, out=z)
@@ -67,6 +59,36 @@ def tanh_exp(z):
     z += 1
     np.divide(2, z, out=z)
     np.subtract(1, z, out=z)
+
+
+TANH_FORMS = {"native": tanh_native, "exp": tanh_exp}
+
+
+def _tanh_choice(forced):
+    """Return ``{dtype: use the native form}``, measured or forced.
+
+    ``forced`` is the value of the environment variable ``SKBAREBACK_TANH``:
+    'native' or 'exp' force that form for every dtype (a debugging aid, for
+    reproducing on one machine what another CPU computes); empty or None keeps
+    the per-CPU choice.
+    """
+    dtypes = {np.dtype(np.float64): "dd", np.dtype(np.float32): "ff"}
+    if not forced:
+        return {dtype: _simd_tanh(loop) for dtype, loop in dtypes.items()}
+    if forced not in TANH_FORMS:
+        raise ValueError(
+            f"SKBAREBACK_TANH must be one of {sorted(TANH_FORMS)} or unset, "
+            f"got {forced!r}."
+        )
+    return dict.fromkeys(dtypes, forced == "native")
+
+
+# NumPy's tanh is vectorised with AVX-512 and then beats the exp form below
+# (measured on an AMD EPYC with AVX-512: 3.4 against 3.8 ns per float64, 0.8
+# against 1.4 ns per float32); without AVX-512 the exp form is about twice
+# as fast. Chosen once per dtype, for the CPU this runs on, unless the
+# environment variable SKBAREBACK_TANH forces a form.
+_NATIVE_TANH = _tanh_choice(os.environ.get("SKBAREBACK_TANH"))
 
 
 def tanh(z):
@@ -93,6 +115,11 @@ def relu_derivative(a, delta, tmp):
     delta *= tmp
 
 
+def exp(z):
+    """Apply the exponential in place: the Poisson loss's log link."""
+    np.exp(z, out=z)
+
+
 def softmax(z):
     """Apply the row-wise softmax in place.
 
@@ -114,6 +141,8 @@ HIDDEN_ACTIVATIONS = {
 }
 
 OUTPUT_ACTIVATIONS = {
+    "identity": (identity, identity_derivative),
     "logistic": (logistic, logistic_derivative),
     "softmax": (softmax, None),
+    "exp": (exp, None),
 }

@@ -26,7 +26,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._mlp import BareMLPClassifier
+from ._classifier import BareMLPClassifier
 
 # The --grid search space, keyed by BareMLPClassifier parameter.
 _GRID = {"hidden_layer_sizes": [(16,), (64,)], "alpha": [1e-4, 1e-2]}

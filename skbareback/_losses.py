@@ -1,4 +1,4 @@
-"""Losses of the output probabilities and their deltas at the output logits.
+"""Losses of the network's outputs and their deltas at the output logits.
 
 A loss is a pair ``(value, delta)``. ``value(Y, P, sw, out_activation)`` is the
 (weighted) mean loss over samples; ``delta(Y, P, sw, out_activation, out)``
@@ -7,6 +7,7 @@ loss *summed* over the samples (the caller divides by the weight total).
 """
 
 import numpy as np
+from scipy.special import xlogy
 
 
 def _weighted_mean(per_sample, sw):
@@ -32,8 +33,12 @@ def log_loss_value(Y, P, sw, out_activation):
     return _weighted_mean(per_sample, sw)
 
 
-def log_loss_delta(Y, P, sw, out_activation, out):
-    """Canonical link: the delta at the logits is ``P - Y`` for both outputs."""
+def canonical_delta(Y, P, sw, out_activation, out):
+    """Canonical link: the delta at the logits is ``P - Y``.
+
+    So it is for cross-entropy after a sigmoid or a softmax, for the squared
+    error after the identity, and for the Poisson deviance after ``exp``.
+    """
     np.subtract(P, Y, out=out)
     if sw is not None:
         out *= sw[:, np.newaxis]
@@ -47,6 +52,12 @@ def squared_error_value(Y, P, sw, out_activation):
 
 def squared_error_delta(Y, P, sw, out_activation, out):
     """Chain the squared error's gradient through the output activation."""
+    if out_activation == "identity":
+        # MLPRegressor's gradient: that of the error summed over the outputs,
+        # n_outputs times the gradient of the mean it reports. Kept, for the
+        # same steps and so the same models as MLPRegressor.
+        canonical_delta(Y, P, sw, out_activation, out)
+        return
     np.subtract(P, Y, out=out)
     out /= P.shape[1]
     if sw is not None:
@@ -60,7 +71,20 @@ def squared_error_delta(Y, P, sw, out_activation, out):
         out *= P
 
 
+def poisson_value(Y, P, sw, out_activation):
+    """Half the Poisson deviance of the means ``P``, summed over the outputs.
+
+    As MLPRegressor: ``y log(y / p) - y + p`` per output, 0 log 0 being 0.
+    """
+    # A mean that underflowed to 0 under a positive count costs inf: the
+    # divergence check reports it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_sample = (xlogy(Y, Y / P) - Y + P).sum(axis=1)
+    return _weighted_mean(per_sample, sw)
+
+
 LOSSES = {
-    "log_loss": (log_loss_value, log_loss_delta),
+    "log_loss": (log_loss_value, canonical_delta),
     "squared_error": (squared_error_value, squared_error_delta),
+    "poisson": (poisson_value, canonical_delta),
 }

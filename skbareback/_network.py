@@ -42,8 +42,8 @@ class Network:
         Units per layer, input and output included.
     activation : str
         Key of ``HIDDEN_ACTIVATIONS``.
-    out_activation : {'logistic', 'softmax'}
-        The output layer's activation.
+    out_activation : str
+        Key of ``OUTPUT_ACTIVATIONS``: the output layer's activation.
     loss : str
         Key of ``LOSSES``.
     alpha : float

@@ -9,14 +9,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._losses import LOSSES
 from ._network import WEIGHT_INITS
 
 _OPTIONS = {
     "activation": set(HIDDEN_ACTIVATIONS),
     "solver": {"auto", "lbfgs", "sgd", "adam"},
     "learning_rate": {"constant", "invscaling", "adaptive"},
-    "loss": set(LOSSES),
     "weight_init": set(WEIGHT_INITS),
 }
 
@@ -88,7 +86,8 @@ def hidden_layer_sizes(value):
 def check_params(est):
     """Validate every hyperparameter of ``est``; raise on the first bad one."""
     hidden_layer_sizes(est.hidden_layer_sizes)
-    for name, options in _OPTIONS.items():
+    # Each estimator has its own losses.
+    for name, options in [*_OPTIONS.items(), ("loss", set(est._loss_options))]:
         value = getattr(est, name)
         if not isinstance(value, str) or value not in options:
             raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")

@@ -10,6 +10,11 @@ and quoted in the estimator's docstring.
 import math
 from dataclasses import dataclass
 
+# With early_stopping set explicitly (True or False), solver='auto' keeps its
+# first rule: L-BFGS below this many samples without early stopping, else adam.
+# BareMLPRegressor, whose early_stopping defaults to False, runs by it.
+EXPLICIT_LBFGS_MAX_SAMPLES = 1000
+
 # From this many training samples on, 'auto' uses adam: one epoch then makes
 # at least 250 updates of 200 samples, so early stopping ends training within
 # a few full passes, where L-BFGS needs tens to hundreds of them.
@@ -59,9 +64,18 @@ def validation_size(n_samples, validation_fraction):
     return math.ceil(validation_fraction * n_samples)
 
 
-def auto_solver(n_samples, incremental):
-    """'adam' for ``partial_fit`` and large data, else 'lbfgs'."""
-    return "adam" if incremental or n_samples >= ADAM_MIN_SAMPLES else "lbfgs"
+def auto_solver(n_samples, incremental, early_stopping="auto"):
+    """'adam' for ``partial_fit`` and large data, else 'lbfgs'.
+
+    ``early_stopping`` is the estimator's setting: 'auto' for the policy's
+    thresholds, an explicit bool for the first rule (see
+    ``EXPLICIT_LBFGS_MAX_SAMPLES``).
+    """
+    if early_stopping == "auto":
+        large = n_samples >= ADAM_MIN_SAMPLES
+    else:
+        large = early_stopping or n_samples >= EXPLICIT_LBFGS_MAX_SAMPLES
+    return "adam" if incremental or large else "lbfgs"
 
 
 def auto_early_stopping(n_samples, validation_fraction, has_validation_set):
@@ -107,7 +121,7 @@ def plan(params, n_samples, incremental=False, has_validation_set=False):
     >>> auto = BareMLPClassifier().get_params()
     >>> plan(auto, n_samples=4)
     Plan(solver='lbfgs', max_iter=15000, alpha=0.01, early_stopping=False, \
-scoring=None, patience=30)
+scoring=None, patience=10)
     >>> plan(auto, n_samples=500)
     Plan(solver='lbfgs', max_iter=15000, alpha=1.0, early_stopping=True, \
 scoring='loss', patience=30)
@@ -116,29 +130,33 @@ scoring='loss', patience=30)
 scoring=None, patience=10)
     """
     automatic = params["solver"] == "auto"
-    solver = auto_solver(n_samples, incremental) if automatic else params["solver"]
     early_stopping = params["early_stopping"]
+    solver = params["solver"]
+    if automatic:
+        solver = auto_solver(n_samples, incremental, early_stopping)
+    # The policy proper: the solver and the stopping rule both left to it.
+    policy = automatic and early_stopping == "auto"
     if early_stopping == "auto":
         early_stopping = (
-            automatic
+            policy
             and not incremental
             and auto_early_stopping(
                 n_samples, params["validation_fraction"], has_validation_set
             )
         )
+    stops = policy and early_stopping
     # The policy's early stopping watches the loss, so that the probabilities,
     # not only the labels, are what the validation set selects.
     scoring = params["scoring"]
-    if automatic and early_stopping and scoring is None:
+    if stops and scoring is None:
         scoring = "loss"
     alpha = params["alpha"]
     if alpha == "auto":
-        prior = automatic and early_stopping and solver == "lbfgs"
-        alpha = ALPHA_PRIOR if prior else ALPHA_WEAK
+        alpha = ALPHA_PRIOR if stops and solver == "lbfgs" else ALPHA_WEAK
     max_iter = params["max_iter"]
     if max_iter == "auto":
         max_iter = AUTO_MAX_ITER[solver] if automatic else MLP_MAX_ITER
     patience = params["n_iter_no_change"]
-    if automatic and solver == "lbfgs":
+    if stops and solver == "lbfgs":
         patience = LBFGS_PATIENCE_FACTOR * patience
     return Plan(solver, max_iter, alpha, bool(early_stopping), scoring, patience)

@@ -1,13 +1,16 @@
-"""Export a fitted BareMLPClassifier to ONNX through skl2onnx.
+"""Export a fitted BareMLPClassifier or BareMLPRegressor to ONNX through skl2onnx.
 
-Importing this module registers a converter for :class:`BareMLPClassifier`
-with skl2onnx, so ``skl2onnx.to_onnx`` converts it too, alone or as the last
-step of a pipeline. It needs the ``onnx`` extra (``skl2onnx``, ``onnx`` and,
-to run the graphs, ``onnxruntime``); ``import skbareback`` never imports it.
+Importing this module registers converters for :class:`BareMLPClassifier`
+and :class:`BareMLPRegressor` with skl2onnx, so ``skl2onnx.to_onnx`` converts
+them too, alone or as the last step of a pipeline. It needs the ``onnx``
+extra (``skl2onnx``, ``onnx`` and, to run the graphs, ``onnxruntime``);
+``import skbareback`` never imports it.
 
 The graph computes what the estimator computes: the same forward pass, the
 same clip of the probabilities, and labels decided from the logits exactly as
-``predict`` decides them, not from rounded probabilities.
+``predict`` decides them, not from rounded probabilities. A regressor's graph
+outputs its predictions as one (n_samples, n_outputs) tensor, as skl2onnx's
+regressors do.
 """
 
 import numbers
@@ -29,7 +32,8 @@ from skl2onnx.common.utils import (
 from skl2onnx.common.utils_classifier import get_label_classes
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp import BareMLPClassifier
+from ._classifier import BareMLPClassifier
+from ._regressor import BareMLPRegressor
 
 __all__ = ["to_onnx"]
 
@@ -45,16 +49,18 @@ _OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 
 
 def to_onnx(estimator, X, *, target_opset=None, options=None):
-    """Convert a fitted BareMLPClassifier, or a pipeline ending in one, to ONNX.
+    """Convert a fitted estimator, or a pipeline ending in one, to ONNX.
 
-    The graph has one input, ``X``, of shape (n_samples, n_features), and the
-    outputs of skl2onnx's classifiers: the labels (int64, or strings for string
-    classes), then the probabilities, as one tensor with ``zipmap=False`` and
-    as a list of ``{class: probability}`` dicts by default.
+    The graph has one input, ``X``, of shape (n_samples, n_features). A
+    classifier's graph has the outputs of skl2onnx's classifiers: the labels
+    (int64, or strings for string classes), then the probabilities, as one
+    tensor with ``zipmap=False`` and as a list of ``{class: probability}``
+    dicts by default. A regressor's graph has one output, the predictions, of
+    shape (n_samples, n_outputs).
 
     Parameters
     ----------
-    estimator : BareMLPClassifier or Pipeline
+    estimator : BareMLPClassifier, BareMLPRegressor or Pipeline
         The fitted model to convert.
 
     X : array-like of shape (n_samples, n_features) or int
@@ -66,7 +72,7 @@ def to_onnx(estimator, X, *, target_opset=None, options=None):
         The ONNX opset to target; None is the newest skl2onnx supports.
 
     options : dict, default=None
-        skl2onnx options for the BareMLPClassifier, such as
+        skl2onnx options for a BareMLPClassifier, such as
         ``{'zipmap': False}`` for the probabilities as one tensor,
         ``{'zipmap': 'columns'}`` for one output per class, or
         ``{'nocl': True}`` for class indices as labels.
@@ -79,7 +85,7 @@ def to_onnx(estimator, X, *, target_opset=None, options=None):
     See Also
     --------
     skl2onnx.to_onnx : The general conversion, which this module makes aware
-        of BareMLPClassifier.
+        of both estimators.
 
     Examples
     --------
@@ -107,11 +113,12 @@ def to_onnx(estimator, X, *, target_opset=None, options=None):
             f"X has {n_features} features, but {type(estimator).__name__} was "
             f"fitted with {estimator.n_features_in_} features."
         )
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
     return convert_sklearn(
         estimator,
         initial_types=[("X", tensor_type([None, n_features]))],
         target_opset=target_opset,
-        options=None if options is None else {BareMLPClassifier: options},
+        options=None if options is None else {type(final): options},
     )
 
 
@@ -152,9 +159,11 @@ def _label_classes(scope, model):
     return classes.astype(np.int64)
 
 
-def _calculate_output_shapes(operator):
-    """skl2onnx shape calculator: type the label and probability outputs."""
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+def _check_input(operator, n_outputs):
+    """Check the operator's input type and width; return its type."""
+    check_input_and_output_numbers(
+        operator, input_count_range=1, output_count_range=n_outputs
+    )
     check_input_and_output_types(
         operator, good_input_types=[FloatTensorType, DoubleTensorType]
     )
@@ -163,9 +172,16 @@ def _calculate_output_shapes(operator):
     width = input_type.shape[1] if len(input_type.shape) == 2 else None
     if isinstance(width, int) and width != model.n_features_in_:
         raise ValueError(
-            f"The ONNX input has {width} features, but BareMLPClassifier was "
-            f"fitted with {model.n_features_in_} features."
+            f"The ONNX input has {width} features, but {type(model).__name__} "
+            f"was fitted with {model.n_features_in_} features."
         )
+    return input_type
+
+
+def _calculate_output_shapes(operator):
+    """skl2onnx shape calculator: type the label and probability outputs."""
+    input_type = _check_input(operator, 2)
+    model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     classes = _label_classes(operator.scope_inst, model)
     label_type = StringTensorType if classes.dtype.kind == "U" else Int64TensorType
@@ -182,6 +198,24 @@ def _convert(scope, operator, container):
     _probabilities(g, model, logits, operator.outputs[1].full_name)
     classes = _label_classes(scope, model)
     _labels(g, model, logits, classes, operator.outputs[0].full_name)
+
+
+def _calculate_regressor_output_shape(operator):
+    """skl2onnx shape calculator: type the predictions, (n, n_outputs)."""
+    input_type = _check_input(operator, 1)
+    n = operator.inputs[0].get_first_dimension()
+    n_outputs = operator.raw_operator.n_outputs_
+    operator.outputs[0].set_type(type(input_type)([n, n_outputs]))
+
+
+def _convert_regressor(scope, operator, container):
+    """skl2onnx converter: the forward pass, then the output activation."""
+    model = operator.raw_operator
+    g = _GraphBuilder(scope, container, operator.inputs[0].type)
+    out = _forward(g, model, operator.inputs[0].full_name)
+    if model.out_activation_ == "exp":
+        out = g.node("Exp", [out])
+    g.node("Identity", [out], operator.outputs[0].full_name)
 
 
 class _GraphBuilder:
@@ -277,4 +311,10 @@ update_registered_converter(
     _calculate_output_shapes,
     _convert,
     options=_OPTIONS,
+)
+update_registered_converter(
+    BareMLPRegressor,
+    "SkbarebackBareMLPRegressor",
+    _calculate_regressor_output_shape,
+    _convert_regressor,
 )

@@ -9,7 +9,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
-from skbareback._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, softmax
+from skbareback._activations import (
+    HIDDEN_ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    TANH_FORMS,
+    softmax,
+)
 
 ORACLES = {
     "identity": lambda z: z,
@@ -17,7 +22,31 @@ ORACLES = {
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
 }
-STEP = 1e-6
+# Every hidden activation, with tanh's per-CPU forms each on its own: both
+# forms are tested whichever one this CPU would pick.
+FORWARDS = {
+    **{name: pair[0] for name, pair in HIDDEN_ACTIVATIONS.items() if name != "tanh"},
+    **{f"tanh_{form}": forward for form, forward in TANH_FORMS.items()},
+}
+# A power of two: z + STEP and z - STEP are then exact for these z, so the
+# only rounding in a difference quotient is the function's own.
+STEP = 2.0**-20
+
+# Largest absolute error of each forward function, in units of the dtype's
+# eps (an ulp of a value of size up to 1 is at most eps). Measured against
+# long-double tanh and logistic over 2 million points in [-6, 6], half of them
+# in [-0.2, 0.2], with NumPy's AVX-512 and AVX2 loops alike: NumPy's tanh
+# 0.42, expit 0.74, the exp form 1.50 (it rounds exp, a sum, a quotient and a
+# difference, each of a value up to 2 in size). The exp form's error does not
+# shrink with tanh(z), so near zero its *relative* error grows without bound
+# (1e11 eps at z = 1e-12): every tolerance here is absolute.
+ABS_ERROR_EPS = {
+    "identity": 0,
+    "relu": 0,
+    "logistic": 1,
+    "tanh_native": 1,
+    "tanh_exp": 2,
+}
 
 
 def grid_away_from_zero(seed=0):
@@ -33,26 +62,63 @@ def apply(forward, z):
     return out
 
 
-@pytest.mark.parametrize("name", sorted(ORACLES))
+def oracle(name):
+    return ORACLES[name.split("_")[0]]
+
+
+@pytest.mark.parametrize("name", sorted(FORWARDS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_forward_matches_oracle_in_place(name, dtype):
-    z = grid_away_from_zero().astype(dtype)
-    forward = HIDDEN_ACTIVATIONS[name][0]
-    out = apply(forward, z)
+    # Values near zero too, where the exp form's relative error is largest.
+    z = np.concatenate([grid_away_from_zero().ravel(), [1e-12, -3e-5, 0.0]])
+    z = z.astype(dtype)
+    out = apply(FORWARDS[name], z)
     assert out.dtype == dtype
-    assert_allclose(out, ORACLES[name](z), rtol=1e-6 if dtype == np.float32 else 1e-15)
+    atol = ABS_ERROR_EPS[name] * np.finfo(dtype).eps
+    expected = oracle(name)(z.astype(np.longdouble))
+    assert_allclose(out.astype(np.longdouble), expected, rtol=0, atol=atol)
 
 
-@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_exp_form_is_absolutely_not_relatively_accurate_near_zero():
+    # Why the tolerances are absolute: a relative one once failed this suite
+    # on an AVX2 machine, where the exp form is the default.
+    out = apply(TANH_FORMS["exp"], np.array([1e-12]))
+    assert abs(out[0] - 1e-12) > 1e-6 * 1e-12
+    assert abs(out[0] - 1e-12) <= ABS_ERROR_EPS["tanh_exp"] * np.finfo(float).eps
+
+
+@pytest.mark.parametrize("name", sorted(FORWARDS))
 def test_derivative_matches_finite_differences(name):
-    forward, derivative = HIDDEN_ACTIVATIONS[name]
+    forward = FORWARDS[name]
+    derivative = HIDDEN_ACTIVATIONS[name.split("_")[0]][1]
     z = grid_away_from_zero()
+    assert_array_equal((z + STEP) - (z - STEP), 2 * STEP)
     a = apply(forward, z)
-    delta = np.random.RandomState(1).normal(size=z.shape)
+    computed = np.ones_like(z)
+    assert derivative(a, computed, np.full_like(a, np.nan)) is None
     numeric = (apply(forward, z + STEP) - apply(forward, z - STEP)) / (2 * STEP)
-    expected = delta * numeric
+    # A central difference with step h errs by h**2 / 6 * |f'''| (truncation;
+    # |f'''| <= 2 here) plus the rounding of its two evaluations, each off by
+    # at most K eps, divided by 2h: K eps / h. With h ~ 1e-6 that is
+    # K * 2.3e-10, far above the truncation's 3e-13. The derivative computed
+    # from the rounded output errs by another ~3 K eps.
+    eps = np.finfo(z.dtype).eps
+    k = ABS_ERROR_EPS[name]
+    atol = k * eps / STEP + STEP**2 / 3 + 3 * k * eps
+    assert_allclose(computed, numeric, rtol=0, atol=max(atol, eps))
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
+def test_derivative_multiplies_delta_in_place(name):
+    forward, derivative = HIDDEN_ACTIVATIONS[name]
+    a = apply(forward, grid_away_from_zero())
+    factor = np.ones_like(a)
+    derivative(a, factor, np.empty_like(a))
+    delta = np.random.RandomState(1).normal(size=a.shape)
+    expected = delta * factor
     assert derivative(a, delta, np.full_like(a, np.nan)) is None
-    assert_allclose(delta, expected, rtol=1e-8, atol=1e-10)
+    # Equal up to the order of the multiplications.
+    assert_allclose(delta, expected, rtol=2 * np.finfo(float).eps, atol=0)
 
 
 def test_relu_derivative_zeroes_inactive_units_only():

@@ -104,7 +104,7 @@ def test_summary_condenses_a_json_run(bench, tiny_rows, tmp_path):
     summary = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(summary)
     lines = summary.summarize(json.loads(path.read_text())).splitlines()
-    assert lines[0].startswith("CPU: ")
+    assert lines[0].startswith("CPU: ") and "NumPy SIMD: " in lines[0]
     rows = [line for line in lines[4:] if line.startswith("| xor")]
     assert [row.split(" | ")[1] for row in rows] == ["adam", "lbfgs"]
     for row in rows:
@@ -126,3 +126,20 @@ def test_floor_loop_trains_the_same_network():
     W0, c0, W1, c1 = floor.minimal_adam(X, y, epochs=30)
     logits = np.tanh(X @ W0 + c0) @ W1 + c1
     assert (logits.argmax(axis=1) == y).mean() > 0.95
+
+
+def test_time_split_accounts_for_the_fit_and_restores_the_network(monkeypatch):
+    from skbareback import _activations, _network
+
+    monkeypatch.syspath_prepend(str(BENCH_PATH.parent))
+    spec = importlib.util.spec_from_file_location(
+        "skbareback_time_split", BENCH_PATH.parent / "time_split.py"
+    )
+    time_split = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(time_split)
+    before = _activations.HIDDEN_ACTIVATIONS["tanh"], _network.np
+    totals, total = time_split.split(400, 5, 8, epochs=2, activation="tanh")
+    assert (_activations.HIDDEN_ACTIVATIONS["tanh"], _network.np) == before
+    assert set(totals) == {"activation", "derivative", "matrix products"}
+    assert all(seconds > 0 for seconds in totals.values())
+    assert sum(totals.values()) < total

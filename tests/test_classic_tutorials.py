@@ -141,6 +141,7 @@ def test_neuron_class_reproduces_the_published_weights_and_answer():
     assert new_situation == pytest.approx(0.99993704, abs=5e-9)
 
 
+@pytest.mark.extras  # matplotlib
 def test_example_runs_and_reports_agreement(tmp_path, run_example):
     result = run_example(EXAMPLE)
     assert result.returncode == 0, result.stderr

@@ -2,9 +2,9 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skbareback import BareMLPClassifier
+from skbareback import BareMLPClassifier, BareMLPRegressor
 
 
-@parametrize_with_checks([BareMLPClassifier()])
+@parametrize_with_checks([BareMLPClassifier(), BareMLPRegressor()])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -69,6 +69,7 @@ def test_example_is_a_gallery_script(path):
 RUN_HERE = [path for path in EXAMPLES if path.name not in RUN_ELSEWHERE]
 
 
+@pytest.mark.extras  # matplotlib, and what each example shows off
 @pytest.mark.parametrize("path", RUN_HERE, ids=_ids(RUN_HERE))
 def test_example_runs_fast_and_saves_its_pngs(path, tmp_path, run_example):
     result = run_example(path)

@@ -1,5 +1,8 @@
 """Performance choices keep the behaviour: tanh forms, BLAS threads, fast predict."""
 
+import os
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -9,7 +12,7 @@ import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skbareback import BareMLPClassifier, _activations, _mlp, _threads
+from skbareback import BareMLPClassifier, _activations, _base, _threads, _training
 
 X = np.random.RandomState(0).normal(size=(300, 5))
 Y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -40,6 +43,69 @@ def test_tanh_dispatches_on_the_measured_choice(monkeypatch, native):
     monkeypatch.setattr(_activations, "tanh_exp", lambda z: calls.append("exp"))
     _activations.tanh(np.zeros(3))
     assert calls == ["native" if native else "exp"]
+
+
+def test_tanh_choice_is_forced_by_name_or_measured():
+    measured = _activations._tanh_choice(None)
+    assert measured == {
+        np.dtype(np.float64): _activations._simd_tanh("dd"),
+        np.dtype(np.float32): _activations._simd_tanh("ff"),
+    }
+    assert _activations._tanh_choice("") == measured
+    assert set(_activations._tanh_choice("exp").values()) == {False}
+    assert set(_activations._tanh_choice("native").values()) == {True}
+    with pytest.raises(ValueError, match="SKBAREBACK_TANH must be one of"):
+        _activations._tanh_choice("fast")
+
+
+def _import_choice(**env):
+    code = (
+        "from skbareback import _activations as a; "
+        "print(sorted(map(bool, a._NATIVE_TANH.values())))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("form", "native"), [("exp", False), ("native", True)])
+def test_environment_variable_forces_the_tanh_form_at_import(form, native):
+    result = _import_choice(SKBAREBACK_TANH=form)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str([native, native])
+
+
+def test_environment_variable_with_a_bad_form_fails_the_import_clearly():
+    result = _import_choice(SKBAREBACK_TANH="fast")
+    assert result.returncode != 0
+    assert "SKBAREBACK_TANH must be one of ['exp', 'native']" in result.stderr
+
+
+def test_without_avx512_loops_the_exp_form_is_chosen():
+    # What an AVX2 CPU sees, reproduced on any x86 machine: NumPy told not to
+    # dispatch to its AVX-512 loops. (On an AVX2 CPU nothing is disabled.)
+    disabled = " ".join(avx512_dispatch_targets())
+    result = _import_choice(NPY_DISABLE_CPU_FEATURES=disabled)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[False, False]"
+
+
+def avx512_dispatch_targets():
+    """NumPy's AVX-512 dispatch targets that this CPU supports."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # NumPy < 2.0
+        from numpy.core import _multiarray_umath as umath
+
+    return [
+        name
+        for name in umath.__cpu_dispatch__
+        if name.startswith(("X86_V4", "AVX512")) and umath.__cpu_features__[name]
+    ]
 
 
 def test_simd_probe_answers_a_bool():
@@ -166,7 +232,7 @@ def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
         clf.fit(X.astype(dtype), Y)
     X_big = np.random.RandomState(1).normal(size=(1000, 5)).astype(dtype)
     whole = clf.predict_proba(X_big)  # one chunk
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
     with threadpool_limits(1, user_api="blas"):
         expected = clf.predict_proba(X_big)
     np.testing.assert_allclose(expected, whole, rtol=10 * np.finfo(dtype).eps)
@@ -175,7 +241,7 @@ def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
 
 
 def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
     # Identity units do not saturate, so a huge row overflows the logits.
     clf = BareMLPClassifier(activation="identity", random_state=0).fit(X, Y)
     clf.coefs_[0][:] = 10.0
@@ -191,7 +257,7 @@ def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
 
 
 def test_chunked_sparse_prediction_equals_dense(monkeypatch):
-    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
     clf = BareMLPClassifier(random_state=0).fit(X, Y)
     X_sparse = scipy.sparse.csc_matrix(np.where(np.abs(X) > 1, X, 0))
     np.testing.assert_allclose(
@@ -204,7 +270,7 @@ def test_chunked_lbfgs_fit_equals_one_pass(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         expected.fit(X, Y)
-        monkeypatch.setattr(_mlp, "_LBFGS_CHUNK_ROWS", 64)
+        monkeypatch.setattr(_training, "_LBFGS_CHUNK_ROWS", 64)
         chunked = BareMLPClassifier(solver="lbfgs", max_iter=30, random_state=0)
         chunked.fit(X, Y)
     assert chunked.n_iter_ == expected.n_iter_

@@ -11,12 +11,17 @@ import scipy.sparse
 import skl2onnx
 from onnx import TensorProto
 from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
-from sklearn.datasets import load_digits, make_moons, make_multilabel_classification
+from sklearn.datasets import (
+    load_digits,
+    make_moons,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skbareback import BareMLPClassifier
+from skbareback import BareMLPClassifier, BareMLPRegressor
 from skbareback.onnx import to_onnx
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -227,3 +232,63 @@ def test_import_skbareback_leaves_onnx_alone():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ regressor
+
+
+@cache
+def _fit_regressor(loss, n_outputs, dtype=np.float64, **params):
+    X, y = make_regression(200, 6, n_targets=n_outputs, noise=1.0, random_state=0)
+    X = (X / X.std(axis=0)).astype(dtype)
+    y = (y - y.mean(axis=0)) / y.std(axis=0)
+    if loss == "poisson":
+        y = np.round(np.exp(y / 2))
+    reg = BareMLPRegressor(loss=loss, **(SMALL | params)).fit(X, y.astype(dtype))
+    return reg, X
+
+
+def _assert_regressor_graph_matches(reg, X, onx=None):
+    (pred,) = _run(to_onnx(reg, X) if onx is None else onx, X)
+    assert pred.dtype == X.dtype
+    assert pred.shape == (len(X), reg.n_outputs_)
+    expected = reg.predict(X).reshape(len(X), -1)
+    np.testing.assert_allclose(pred, expected, rtol=1e-6, atol=ATOL[X.dtype.type])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_regressor_graph_matches_estimator(activation, loss, n_outputs, dtype):
+    reg, X = _fit_regressor(loss, n_outputs, dtype, activation=activation)
+    assert reg.coefs_[0].dtype == dtype
+    _assert_regressor_graph_matches(reg, X)
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [(), (12, 8, 6)])
+def test_regressor_graph_depth_and_no_intercepts(hidden_layer_sizes):
+    reg, X = _fit_regressor(
+        "squared_error", 2, hidden_layer_sizes=hidden_layer_sizes, fit_intercept=False
+    )
+    onx = to_onnx(reg, X)
+    assert "Add" not in {node.op_type for node in onx.graph.node}
+    _assert_regressor_graph_matches(reg, X, onx)
+
+
+def test_regressor_pipeline_through_skl2onnx():
+    reg, X = _fit_regressor("poisson", 1, np.float32)
+    pipe = make_pipeline(StandardScaler(), BareMLPRegressor(**SMALL))
+    pipe.fit(X, reg.predict(X))
+    _assert_regressor_graph_matches(pipe[-1], pipe[0].transform(X))
+    onx = skl2onnx.to_onnx(pipe, X[:1])
+    (pred,) = _run(onx, X)
+    np.testing.assert_allclose(pred[:, 0], pipe.predict(X), atol=1e-5)
+
+
+def test_regressor_wrong_number_of_features():
+    reg, _ = _fit_regressor("squared_error", 1)
+    with pytest.raises(ValueError, match="X has 3 features, but BareMLPRegressor"):
+        to_onnx(reg, 3)
+    with pytest.raises(ValueError, match="but BareMLPRegressor was fitted with 6"):
+        skl2onnx.convert_sklearn(reg, initial_types=[("X", FloatTensorType([None, 3]))])

@@ -9,10 +9,11 @@ from sklearn.datasets import (
     make_classification,
     make_moons,
     make_multilabel_classification,
+    make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning
 
-from skbareback import BareMLPClassifier
+from skbareback import BareMLPClassifier, BareMLPRegressor
 
 # The one name a user passes as ``trusted``: moving the class to another
 # module changes it, and breaks every caller's trusted list.
@@ -118,3 +119,51 @@ def test_load_refuses_the_estimator_until_trusted(tmp_path):
     sio.dump(clf, path)
     with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
         sio.load(path)
+
+
+# ------------------------------------------------------------------ regressor
+
+
+def _fitted_regressor(loss, n_outputs, mode, dtype=np.float64):
+    X, y = make_regression(120, 5, n_targets=n_outputs, noise=1.0, random_state=0)
+    X, y = X.astype(dtype), ((y - y.mean(axis=0)) / y.std(axis=0)).astype(dtype)
+    if loss == "poisson":
+        y = np.round(np.exp(y / 2))
+    params = {"loss": loss, "hidden_layer_sizes": (6,), "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if mode == "partial_fit":
+            reg = BareMLPRegressor(solver="adam", batch_size=32, **params)
+            for half in np.array_split(np.arange(len(X)), 2):
+                reg.partial_fit(X[half], y[half])
+        else:
+            reg = BareMLPRegressor(solver=mode, max_iter=20, **params).fit(X, y)
+    return reg, X, y
+
+
+@pytest.mark.parametrize("mode", ["adam", "lbfgs", "partial_fit"])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regressor_round_trip_and_continues_identically(
+    loss, n_outputs, mode, tmp_path
+):
+    reg, X, y = _fitted_regressor(loss, n_outputs, mode)
+    path = tmp_path / "model.skops"
+    sio.dump(reg, path)
+    assert sio.get_untrusted_types(file=path) == ["skbareback.BareMLPRegressor"]
+    loaded = sio.load(path, trusted=["skbareback.BareMLPRegressor"])
+    _assert_same(vars(reg), vars(loaded))
+    np.testing.assert_array_equal(reg.predict(X), loaded.predict(X), strict=True)
+    if mode != "lbfgs":
+        for model in (reg, loaded):
+            model.partial_fit(X[::-1], y[::-1])
+        _assert_same(vars(reg), vars(loaded))
+
+
+def test_regressor_float32_survives(tmp_path):
+    reg, X, _ = _fitted_regressor("squared_error", 2, "lbfgs", np.float32)
+    path = tmp_path / "model.skops"
+    sio.dump(reg, path)
+    loaded = sio.load(path, trusted=["skbareback.BareMLPRegressor"])
+    assert loaded.coefs_[0].dtype == np.float32
+    np.testing.assert_array_equal(reg.predict(X), loaded.predict(X), strict=True)

@@ -1,6 +1,7 @@
 """Training control and safety: class weights, early stopping on a chosen
 score, callbacks, decision_function, divergence, transactional fits, hygiene."""
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -14,6 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from skbareback import BareMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+needs_callbacks = pytest.mark.sklearn_min("1.9", "sklearn.callback is tested")
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +164,10 @@ def test_lbfgs_records_a_validation_curve(imbalanced):
     assert len(clf.validation_loss_curve_) == len(clf.loss_curve_) == clf.n_iter_
 
 
+@needs_callbacks
 def test_scoring_monitor_logs_one_score_per_epoch(imbalanced):
-    callback = pytest.importorskip("sklearn.callback")
+    from sklearn import callback
+
     monitor = callback.ScoringMonitor(scoring="accuracy")
     clf = BareMLPClassifier(solver="adam", max_iter=4, random_state=0)
     clf.set_callbacks(monitor).fit(*imbalanced)
@@ -173,8 +177,10 @@ def test_scoring_monitor_logs_one_score_per_epoch(imbalanced):
     assert epochs[-1]["accuracy"] == pytest.approx(clf.score(*imbalanced))
 
 
+@needs_callbacks
 def test_scoring_monitor_follows_lbfgs_iterations(imbalanced):
-    callback = pytest.importorskip("sklearn.callback")
+    from sklearn import callback
+
     monitor = callback.ScoringMonitor(scoring="neg_log_loss")
     clf = BareMLPClassifier(solver="lbfgs", max_iter=6, random_state=0)
     clf.set_callbacks(monitor).fit(*imbalanced)
@@ -182,11 +188,20 @@ def test_scoring_monitor_follows_lbfgs_iterations(imbalanced):
     assert len(epochs) == clf.n_iter_
 
 
+@needs_callbacks
 def test_progress_bar_shows_training(imbalanced, capsys):
-    callback = pytest.importorskip("sklearn.callback")
+    from sklearn import callback
+
     clf = BareMLPClassifier(solver="adam", max_iter=3, random_state=0)
     clf.set_callbacks(callback.ProgressBar()).fit(*imbalanced)
     assert "BareMLPClassifier" in capsys.readouterr().out
+
+
+def test_set_callbacks_exists_exactly_with_sklearn_callback():
+    # Before scikit-learn 1.9 there is no sklearn.callback, and no
+    # set_callbacks to call: fit runs with the do-nothing context.
+    has_callback_api = importlib.util.find_spec("sklearn.callback") is not None
+    assert hasattr(BareMLPClassifier(), "set_callbacks") == has_callback_api
 
 
 def test_verbose_prints_every_epoch(imbalanced, capsys):

@@ -1,0 +1,341 @@
+"""What both estimators share: input validation, transactional fits, prediction.
+
+:class:`BaseBareMLP` validates the hyperparameters and the data, builds the
+network and its parameter vector, and hands them to one
+:class:`~skbareback._training.Training` for ``fit``, ``partial_fit`` and
+``warm_start`` alike. A subclass says what its targets are: how they are
+encoded (``_encode_targets``), weighted (``_sample_weight``), which output
+activation and losses fit them, and how a validation set is scored.
+"""
+
+import math
+import threading
+import warnings
+
+import numpy as np
+import scipy.sparse
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._activations import OUTPUT_ACTIVATIONS
+from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
+from ._losses import LOSSES
+from ._network import Network, forward_logits
+from ._params import check_params, hidden_layer_sizes
+from ._policy import max_iter_bound, plan
+from ._threads import blas_limit, map_chunks
+from ._training import Training
+
+# Predictions on more rows than this go chunk by chunk, the chunks shared
+# among threads; smaller chunks than this lose more to the GIL than they gain.
+_PREDICT_CHUNK_ROWS = 8192
+
+
+class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
+    """Base class of the multilayer perceptrons; not for direct use.
+
+    Subclasses define ``__init__`` (their parameters), the ``LOSSES`` keys
+    their ``loss`` may take (``_loss_options``), the validation
+    ``_score_function`` (for ``scoring=None``), and the target hooks
+    ``_encode_targets``, ``_sample_weight``, ``_out_activation`` and
+    ``_decode`` (from logits to predictions).
+    """
+
+    @with_callbacks
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets: class labels or a multilabel indicator matrix for
+            the classifier, real values for the regressor.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative, finite sample weights.
+
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set. It replaces the internal ``validation_fraction``
+            split of early stopping, and its loss and score are recorded after
+            every epoch in ``validation_loss_curve_`` and
+            ``validation_scores_``.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of the validation set; required with ``X_val``.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Sample weights of the validation set.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        val = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, val=val)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None, val=None):
+        check_params(self)
+        # Train a shallow copy and adopt its state only on success, so a fit
+        # that raises leaves a fitted model untouched. Training never writes
+        # into the old arrays: it works on a freshly packed parameter vector.
+        trial = object.__new__(type(self))
+        trial.__dict__.update(self.__dict__)
+        # Callbacks see this estimator, not the trial, so that their setup and
+        # teardown pair up whether or not the fit succeeds.
+        ctx = fit_context(self, 1 if incremental else max_iter_bound(self.max_iter) + 1)
+        # Overflow only happens when training diverges, which raises below.
+        with (
+            np.errstate(over="ignore", invalid="ignore"),
+            blas_limit(self.blas_threads),
+        ):
+            trial._fit_trial(
+                X, y, sample_weight, incremental, classes, val, (self, ctx)
+            )
+        self.__dict__.update(trial.__dict__)
+        return self
+
+    def _fit_trial(self, X, y, sample_weight, incremental, classes, val, callbacks):
+        first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=first,
+        )
+        Y, y = self._encode_targets(y, X.dtype, first, incremental, classes)
+        sw = self._sample_weight(y, sample_weight, X, incremental)
+        val = self._validation_set(val, X.dtype, incremental)
+        self._plan = plan(
+            self.get_params(),
+            X.shape[0],
+            incremental,
+            has_validation_set=val is not None,
+        )
+        self.solver_ = self._plan.solver
+        rs = check_random_state(self.random_state)
+        net = self._network(X.shape[1], Y.shape[1])
+        if first:
+            params = self._initialize(net, rs, X.dtype)
+        else:
+            params = self._continue(net, X.dtype)
+        self.coefs_, self.intercepts_ = net.unpack(params)
+        training = Training(self, net, params, rs, callbacks)
+        self._start_tracking(val is not None or self._plan.early_stopping, first)
+        training.run((X, Y, y, sw), val, incremental)
+        self._check_finite(params)
+        # The plan lives for one call: a fitted model holds only arrays and
+        # builtins (so skops trusts it as one type).
+        del self._plan
+
+    def _network(self, n_features, n_outputs):
+        sizes = hidden_layer_sizes(self.hidden_layer_sizes)
+        return Network(
+            [n_features, *sizes, n_outputs],
+            self.activation,
+            self._out_activation(n_outputs),
+            self.loss,
+            self._plan.alpha,
+            self.fit_intercept,
+        )
+
+    def _initialize(self, net, rs, dtype):
+        self.n_layers_ = len(net.layer_units)
+        self.n_outputs_ = net.layer_units[-1]
+        self.out_activation_ = net.out_activation
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self._optimizer_state = self._reference_loss = None
+        self.best_loss_ = None if self._plan.early_stopping else np.inf
+        return net.init_params(rs, self.weight_init, dtype)
+
+    def _continue(self, net, dtype):
+        shapes = [c.shape for c in self.coefs_]
+        if shapes != net.coef_shapes:
+            raise ValueError(
+                f"The fitted layer shapes {shapes} do not match the shapes "
+                f"{net.coef_shapes} implied by hidden_layer_sizes; refit without "
+                "warm_start."
+            )
+        if net.out_activation != self.out_activation_:
+            raise ValueError(
+                f"loss={self.loss!r} needs a {net.out_activation!r} output, but "
+                f"the model was fitted with {self.out_activation_!r}; refit "
+                "without warm_start."
+            )
+        self.loss_curve_ = list(self.loss_curve_)
+        return net.pack(self.coefs_, self.intercepts_, dtype)
+
+    def _start_tracking(self, validating, first):
+        """Reset, or carry over from the previous call, the validation records."""
+        if not validating:
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+        elif first or getattr(self, "validation_scores_", None) is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+        else:
+            self.validation_scores_ = list(self.validation_scores_)
+            self.validation_loss_curve_ = list(self.validation_loss_curve_)
+
+    def _check_finite(self, params):
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed."
+            )
+
+    def _validation_set(self, val, dtype, incremental):
+        """Validate a user-supplied validation set: ``(X, Y, y, sw, X_raw)``."""
+        X_raw, y, sw = val if val is not None else (None, None, None)
+        if X_raw is None and y is None and sw is None:
+            return None
+        if X_raw is None or y is None:
+            raise ValueError("X_val and y_val must be passed together.")
+        X = validate_data(
+            self, X_raw, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
+        )
+        y = y if scipy.sparse.issparse(y) else np.asarray(y)
+        Y, y = self._encode_targets(y, dtype, False, True, None)
+        if X.shape[0] != Y.shape[0]:
+            raise ValueError(
+                f"X_val has {X.shape[0]} samples but y_val has {Y.shape[0]}."
+            )
+        return X, Y, y, self._sample_weight(y, sw, X, incremental), X_raw
+
+    def _default_score(self, logits, y, sw):
+        """The validation score with ``scoring=None``, as scikit-learn's."""
+        if not np.isfinite(logits).all():
+            return np.nan
+        return self._score_function(y, self._decode(logits), sample_weight=sw)
+
+    def _validation_metrics(self, val, scorer):
+        """Return the validation score (higher is better) and loss."""
+        X, Y, y, sw, X_raw = val
+        logits = self._logits(X)
+        out = logits.copy()
+        OUTPUT_ACTIVATIONS[self.out_activation_][0](out)
+        val_loss = LOSSES[self.loss][0](Y, out, sw, self.out_activation_)
+        if self._plan.scoring is None:
+            return self._default_score(logits, y, sw), val_loss
+        if self._plan.scoring == "loss":
+            return -val_loss, val_loss
+        kwargs = {} if sw is None else {"sample_weight": sw}
+        with warnings.catch_warnings():
+            # The internal split holds arrays; the scorer re-validates them.
+            warnings.filterwarnings("ignore", message="X does not have valid feature")
+            return float(scorer(self, X_raw, y, **kwargs)), val_loss
+
+    # -------------------------------------------------------- prediction
+
+    def _logits(self, X):
+        n_samples = X.shape[0]
+        if n_samples <= _PREDICT_CHUNK_ROWS:
+            with blas_limit(self.blas_threads, n_samples):
+                return forward_logits(self.coefs_, self.intercepts_, X, self.activation)
+        if scipy.sparse.issparse(X):
+            X = X.tocsr()
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        logits = np.empty((n_samples, self.n_outputs_), dtype=dtype)
+        hidden_units = [c.shape[1] for c in self.coefs_[:-1]]
+        # One set of hidden buffers per thread, reused chunk after chunk, and
+        # the output layer written in place: no allocation or copy per chunk.
+        local = threading.local()
+
+        def fill(rows):
+            if not hasattr(local, "hidden"):
+                local.hidden = [
+                    np.empty((_PREDICT_CHUNK_ROWS, u), dtype=dtype)
+                    for u in hidden_units
+                ]
+            chunk = X[rows]
+            acts = [h[: chunk.shape[0]] for h in local.hidden] + [logits[rows]]
+            with np.errstate(all="ignore"):
+                forward_logits(
+                    self.coefs_, self.intercepts_, chunk, self.activation, acts
+                )
+
+        map_chunks(fill, n_samples, _PREDICT_CHUNK_ROWS)
+        return logits
+
+    def _validated_logits(self, X):
+        if "coefs_" not in self.__dict__:
+            check_is_fitted(self)
+        # The fast path: a float ndarray of the right width needs only the
+        # finiteness check of all that validate_data does; it is done below.
+        plain = (
+            _is_plain(X, self.n_features_in_)
+            and "feature_names_in_" not in self.__dict__
+        )
+        if not plain:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
+        # Inputs far outside the training range can overflow the products:
+        # that is an error to report once, not a warning per layer.
+        with np.errstate(all="ignore"):
+            # A finite sum proves a finite array in one pass (a float, so the
+            # test is cheap); only an overflowing sum needs the full check.
+            if plain and not math.isfinite(X.sum()) and not np.isfinite(X).all():
+                raise ValueError("Input X contains NaN or infinity.")
+            logits = self._logits(X)
+            if math.isfinite(logits.sum()) or np.isfinite(logits).all():
+                return logits
+        raise ValueError(
+            "The network's outputs overflowed to NaN or infinity on this input: "
+            "its values lie far outside the range seen in training; scale them."
+        )
+
+    def predict(self, X):
+        """Predict with the fitted network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted classes (or label indicator matrix) of the
+            classifier, the predicted values of the regressor.
+        """
+        return self._decode(self._validated_logits(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _is_plain(X, n_features):
+    return (
+        type(X) is np.ndarray
+        and X.dtype in (np.float64, np.float32)
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] == n_features
+    )

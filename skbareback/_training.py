@@ -1,0 +1,300 @@
+"""One training call: the solvers' loops, epochs, early stopping, divergence.
+
+``fit``, ``partial_fit`` and ``warm_start`` all run a :class:`Training`: the
+estimator prepares the data, the network and its parameter vector, and the
+training runs L-BFGS or the epochs of a stochastic solver over them, writing
+the fitted records (``loss_curve_``, ``n_iter_``, the validation records) onto
+the estimator as it goes.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import train_test_split
+
+from ._callbacks import EpochHooks
+from ._network import Workspace
+from ._optimizers import OPTIMIZERS
+
+# Full-batch passes over more rows than this go chunk by chunk: activations
+# of one chunk instead of all the data.
+_LBFGS_CHUNK_ROWS = 8192
+
+# A stochastic training loss this many times above where training started
+# (or above 1) means the steps are too large: training has diverged.
+_DIVERGENCE_FACTOR = 1e3
+
+
+class Training:
+    """The state of one training call: network, parameters, scratch, hooks.
+
+    Parameters
+    ----------
+    est : BaseBareMLP
+        The estimator being trained (the trial copy of a transactional fit):
+        its hyperparameters are read and its fitted records written.
+    net : Network
+        The network's layout and passes.
+    params : ndarray
+        The flat parameter vector, trained in place.
+    rs : RandomState
+        Draws the shuffles and the early-stopping split.
+    callbacks : tuple
+        ``(owner, context)``: the estimator the sklearn callbacks see, and
+        the root callback context of this call.
+    """
+
+    def __init__(self, est, net, params, rs, callbacks):
+        self.est, self.net, self.params, self.rs = est, net, params, rs
+        self.callback_owner, self.ctx = callbacks
+        scoring = est._plan.scoring
+        self.scorer = None if scoring in (None, "loss") else check_scoring(est, scoring)
+        self.optimizer = self.best = self.epochs = None
+
+    def run(self, train, val, incremental):
+        """Train on ``train = (X, Y, y, sw)``, tracking ``val`` if not None."""
+        if self.est.solver_ == "lbfgs":
+            self._lbfgs(train, val)
+        else:
+            self._stochastic(train, val, incremental)
+
+    def _lbfgs(self, train, val):
+        est = self.est
+        # Under solver='auto' L-BFGS stops on the validation loss as the
+        # stochastic solvers do; an explicit 'lbfgs' ignores early stopping,
+        # as scikit-learn's does.
+        stopping = est._plan.early_stopping and est.solver == "auto"
+        if stopping:
+            if val is None:
+                train, val = self._split(train)
+            self.best = self.params.copy()
+        elif est._plan.early_stopping:
+            warnings.warn(
+                "early_stopping=True is ignored by solver='lbfgs', which stops "
+                "on its gradient tolerance; use solver='adam' or 'sgd' to stop "
+                "on a validation score.",
+                UserWarning,
+                stacklevel=5,
+            )
+        X, Y, _, sw = train
+        params = self.params
+        ws = Workspace(self.net, min(X.shape[0], _LBFGS_CHUNK_ROWS), params.dtype)
+        grad = np.empty_like(params)
+
+        def loss_grad(x):
+            params[:] = x
+            loss = self.net.loss_grad(params, grad, X, Y, sw, ws)
+            return loss, grad.astype(np.float64)
+
+        def end_iteration(intermediate_result):
+            params[:] = intermediate_result.x
+            est.loss_ = float(intermediate_result.fun)
+            if self._end_epoch(val) or (
+                stopping and est._no_improvement_count > est._plan.patience
+            ):
+                raise StopIteration
+            self.epochs.begin()
+
+        self.epochs = EpochHooks(self, train)
+        self.epochs.begin()
+        result = scipy.optimize.minimize(
+            loss_grad,
+            params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxfun": est.max_fun,
+                "maxiter": est._plan.max_iter,
+                "gtol": est.tol,
+            },
+            callback=end_iteration,
+        )
+        params[:] = result.x if self.best is None else self.best
+        self.epochs.close()
+        est.n_iter_ = min(result.nit, est._plan.max_iter)
+        est.loss_ = float(result.fun)
+        est.best_loss_ = min(est.loss_curve_, default=est.loss_)
+        # 99: a callback asked to stop, which is not a convergence failure.
+        if result.status not in (0, 99):
+            warnings.warn(
+                f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
+                f"(status={result.status}): {result.message}.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+
+    def _stochastic(self, train, val, incremental):
+        est = self.est
+        if est.early_stopping != "auto" and est.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if est._plan.early_stopping and val is None:
+            train, val = self._split(train)
+        self.optimizer = self._make_optimizer(incremental)
+        n_samples = train[0].shape[0]
+        self.batch_size = self._batch_size(n_samples)
+        self.ws = Workspace(self.net, self.batch_size, self.params.dtype)
+        self.grad = np.empty_like(self.params)
+        self.order = np.arange(n_samples)
+        self.best = self.params.copy() if est._plan.early_stopping else None
+        max_epochs = 1 if incremental else est._plan.max_iter
+        self.epochs = EpochHooks(self, train)
+        est.n_iter_ = 0
+        for _ in range(max_epochs):
+            self.epochs.begin()
+            est.loss_ = self._epoch(train)
+            est.n_iter_ += 1
+            est.t_ += n_samples
+            if self._end_epoch(val):
+                break
+            if est.n_iter_ == est._plan.max_iter and not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({est._plan.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=5,
+                )
+        if self.best is not None:
+            self.params[:] = self.best
+        self.epochs.close()
+        est._optimizer_state = self.optimizer.state
+
+    def _make_optimizer(self, incremental):
+        est = self.est
+        state = est._optimizer_state if incremental else None
+        if state is not None:
+            state = {
+                k: np.copy(v) if isinstance(v, np.ndarray) else v
+                for k, v in state.items()
+            }
+        return OPTIMIZERS[est.solver_](
+            self.net.n_params, self.params.dtype, state=state, **est.get_params()
+        )
+
+    def _split(self, train):
+        """Hold out ``validation_fraction`` of ``train`` as scikit-learn does."""
+        X, Y, y, sw = train
+        arrays = (X, Y, y) if sw is None else (X, Y, y, sw)
+        parts = train_test_split(
+            *arrays,
+            random_state=self.rs,
+            test_size=self.est.validation_fraction,
+            # As scikit-learn: only single-output classification is stratified.
+            stratify=Y if is_classifier(self.est) and Y.shape[1] == 1 else None,
+        )
+        X_train, X_val, Y_train, Y_val, y_train, y_val = parts[:6]
+        sw_train, sw_val = parts[6:] if sw is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return (X_train, Y_train, y_train, sw_train), (
+            X_val,
+            Y_val,
+            y_val,
+            sw_val,
+            X_val,
+        )
+
+    def _batch_size(self, n_samples):
+        batch_size = self.est.batch_size
+        if batch_size == "auto":
+            return min(200, n_samples)
+        if batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped",
+                stacklevel=6,
+            )
+        return int(np.clip(batch_size, 1, n_samples))
+
+    def _epoch(self, train):
+        """Run one pass over the training data; return its mean loss."""
+        X, Y, _, sw = train
+        if self.est.shuffle:
+            # Shuffling the running order in place draws exactly what
+            # scikit-learn's cumulative ``shuffle(sample_idx)`` draws.
+            self.rs.shuffle(self.order)
+            X, Y = X[self.order], Y[self.order]
+            sw = None if sw is None else sw[self.order]
+        n_samples = X.shape[0]
+        total = 0.0
+        for start in range(0, n_samples, self.batch_size):
+            batch = slice(start, min(start + self.batch_size, n_samples))
+            sw_batch = None if sw is None else sw[batch]
+            loss = self.net.loss_grad(
+                self.params, self.grad, X[batch], Y[batch], sw_batch, self.ws
+            )
+            self._check_divergence(loss)
+            total += loss * (batch.stop - batch.start)
+            self.optimizer.step(self.params, self.grad)
+        return total / n_samples
+
+    def _end_epoch(self, val):
+        """Record an epoch (or L-BFGS iteration); return True to stop training."""
+        est = self.est
+        est.loss_curve_.append(est.loss_)
+        if est.verbose:
+            print(f"Iteration {len(est.loss_curve_)}, loss = {est.loss_:.8f}")
+        self._track(val)
+        stop = self.epochs.end()
+        if self.optimizer is None:
+            return stop
+        self.optimizer.iteration_ends(est.t_)
+        if est._no_improvement_count > est.n_iter_no_change:
+            what = "Validation score" if est._plan.early_stopping else "Training loss"
+            msg = (
+                f"{what} did not improve more than tol={est.tol:f} for "
+                f"{est.n_iter_no_change} consecutive epochs."
+            )
+            if self.optimizer.trigger_stopping(msg, est.verbose):
+                return True
+            est._no_improvement_count = 0
+        return stop
+
+    def _track(self, val):
+        """Record the validation metrics and update the no-improvement count.
+
+        As scikit-learn: with early stopping the count follows the validation
+        score (and the best weights are kept), else the training loss.
+        """
+        est = self.est
+        score = None
+        if val is not None:
+            score, val_loss = est._validation_metrics(val, self.scorer)
+            est.validation_scores_.append(score)
+            est.validation_loss_curve_.append(val_loss)
+            if est.verbose:
+                print(f"Validation score: {score:f}")
+        if self.best is not None:
+            stalled = score < est.best_validation_score_ + est.tol
+            if score > est.best_validation_score_:
+                self.best[:] = self.params
+        else:
+            stalled = est.best_loss_ is not None and (
+                est.loss_ > est.best_loss_ - est.tol
+            )
+            if est.best_loss_ is not None:
+                est.best_loss_ = min(est.best_loss_, est.loss_)
+        if score is not None and score > est.best_validation_score_:
+            est.best_validation_score_ = score
+        est._no_improvement_count = est._no_improvement_count + 1 if stalled else 0
+
+    def _check_divergence(self, loss):
+        # The reference is the first batch loss of the model's first call, so
+        # that a stream of partial_fit calls cannot drift away unnoticed.
+        est = self.est
+        if est._reference_loss is None:
+            est._reference_loss = loss
+        reference = est._reference_loss
+        if np.isfinite(loss) and loss <= _DIVERGENCE_FACTOR * max(reference, 1.0):
+            return
+        raise ValueError(
+            f"Training diverged: the loss reached {loss:.3g} after starting at "
+            f"{reference:.3g}. Lower learning_rate_init (it is "
+            f"{est.learning_rate_init:g}), or scale the input data."
+        )
