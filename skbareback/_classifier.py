@@ -59,7 +59,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         samples without early stopping and 'adam' otherwise. On the 20 real
         tables of ``benchmarks/real_data.py`` (5-fold CV, one preprocessing,
         every model at its defaults) ``BareMLPClassifier()`` against
-        ``MLPClassifier()`` scored REALDATA_FIGURES
+        ``MLPClassifier()`` scored 0.006 higher accuracy on average (-0.020
+        on the worst table), a mean log-loss of 0.442 against 0.468, and no
+        ConvergenceWarning (against 94 of 100 fits), in a median 0.16x of
+        the fit time (0.59x at most; AMD EPYC, 2 cores, one BLAS thread).
 
     alpha : float or 'auto', default='auto'
         L2 penalty on the coefficients, divided by the sample weight total (of
