@@ -41,7 +41,8 @@ OUT = Path(
 
 N_SAMPLES = 200 if FAST else 600
 GRID_RESOLUTION = 60 if FAST else 200
-# 200 is the default; the quick run stops L-BFGS sooner.
+# L-BFGS stops on the validation loss well before 200 iterations; the quick
+# run caps it sooner.
 MAX_ITER = 50 if FAST else 200
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 
