@@ -49,7 +49,23 @@ AUTO_MAX_ITER = {"lbfgs": 15000, "adam": 1000}
 
 @dataclass(frozen=True)
 class Plan:
-    """What one call to ``fit`` or ``partial_fit`` runs, with 'auto' resolved."""
+    """What one call to ``fit`` or ``partial_fit`` runs, with 'auto' resolved.
+
+    Attributes
+    ----------
+    solver : {'lbfgs', 'sgd', 'adam'}
+        The solver to run.
+    max_iter : int
+        The epoch (or L-BFGS iteration) budget.
+    alpha : float
+        The L2 penalty.
+    early_stopping : bool
+        Whether a validation set stops training and picks the weights.
+    scoring : str, callable or None
+        What early stopping watches (see the estimator's ``scoring``).
+    patience : int
+        Epochs (or iterations) without improvement before stopping.
+    """
 
     solver: str
     max_iter: int
