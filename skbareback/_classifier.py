@@ -61,8 +61,8 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         every model at its defaults) ``BareMLPClassifier()`` against
         ``MLPClassifier()`` scored 0.006 higher accuracy on average (-0.020
         on the worst table), a mean log-loss of 0.442 against 0.468, and no
-        ConvergenceWarning (against 94 of 100 fits), in a median 0.16x of
-        the fit time (0.59x at most; AMD EPYC, 2 cores, one BLAS thread).
+        ConvergenceWarning (against 94 of 100 fits), in a median 0.17x of
+        the fit time (0.58x at most; AMD EPYC, 2 cores, one BLAS thread).
 
     alpha : float or 'auto', default='auto'
         L2 penalty on the coefficients, divided by the sample weight total (of
