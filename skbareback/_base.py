@@ -22,7 +22,7 @@ from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
 from ._losses import LOSSES
 from ._network import Network, forward_logits
-from ._params import check_params, hidden_layer_sizes
+from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
 from ._policy import max_iter_bound, plan
 from ._threads import blas_limit, map_chunks
 from ._training import Training
@@ -128,6 +128,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             X.shape[0],
             incremental,
             has_validation_set=val is not None,
+            dropout=has_dropout(self),
         )
         self.solver_ = self._plan.solver
         rs = check_random_state(self.random_state)
@@ -154,6 +155,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             self.loss,
             self._plan.alpha,
             self.fit_intercept,
+            dropout_rates(self.dropout, len(sizes)),
         )
 
     def _initialize(self, net, rs, dtype):
@@ -178,7 +180,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             )
         if net.out_activation != self.out_activation_:
             raise ValueError(
-                f"loss={self.loss!r} needs a {net.out_activation!r} output, but "
+                f"loss={self.loss!r} needs the {net.out_activation!r} output, but "
                 f"the model was fitted with {self.out_activation_!r}; refit "
                 "without warm_start."
             )

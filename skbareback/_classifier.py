@@ -24,12 +24,11 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     """Multilayer perceptron classifier trained by backpropagation in NumPy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
-    parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. It adds ``solver='auto'`` (with
-    ``alpha``, ``max_iter`` and ``early_stopping`` left at 'auto': a policy
-    that is fast, converged and calibrated on real tables), a ``tanh``
-    default, and ``loss``, ``fit_intercept`` and ``weight_init`` to express
-    the classic tutorial networks.
+    parameters and, for the same hyperparameters and ``random_state``, the
+    same model. It adds ``solver='auto'`` (with ``alpha``, ``max_iter`` and
+    ``early_stopping`` also 'auto': a policy that is fast, converged and
+    calibrated on real tables), a ``tanh`` default, ``dropout``, and ``loss``,
+    ``fit_intercept`` and ``weight_init`` for the classic tutorials.
 
     Parameters
     ----------
@@ -41,39 +40,15 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Activation function of the hidden layers.
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
-        The weight optimizer, stored in ``solver_``. 'auto' chooses it, and
-        with ``early_stopping='auto'`` its stopping rule, from the number of
-        training samples ``n``:
-
-        - ``n < 50,000``: 'lbfgs'. From ``n >= 91`` on (a validation set of
-          at least 10 samples) it holds out ``validation_fraction`` of the
-          data, stops when the validation loss has not improved by ``tol``
-          for ``3 * n_iter_no_change`` iterations, and restores the weights
-          of the best iteration; below, it trains to convergence.
-        - ``n >= 50,000``: 'adam', with the same early stopping after
-          ``n_iter_no_change`` epochs: an epoch then makes at least 250
-          updates, and tens of epochs replace hundreds of full passes.
-        - ``partial_fit``: 'adam', one epoch per call.
-
-        With ``early_stopping`` set explicitly, 'auto' is 'lbfgs' below 1000
-        samples without early stopping and 'adam' otherwise. On the 20 real
-        tables of ``benchmarks/real_data.py`` (5-fold CV, one preprocessing,
-        every model at its defaults) ``BareMLPClassifier()`` against
-        ``MLPClassifier()`` scored 0.006 higher accuracy on average (-0.020
-        on the worst table), a mean log-loss of 0.442 against 0.468, and no
-        ConvergenceWarning (against 94 of 100 fits), in a median 0.17x of
-        the fit time (0.58x at most; AMD EPYC, 2 cores, one BLAS thread).
+        The optimizer, stored in ``solver_``. 'auto' is 'lbfgs' below 50,000
+        samples, else (or with ``partial_fit``, ``dropout``) 'adam'. On the 20
+        tables of ``benchmarks/real_data.py`` the defaults score +0.006
+        accuracy over ``MLPClassifier()`` (-0.020 at worst), log-loss 0.442 to
+        0.468, no ConvergenceWarning (it: 94/100), 0.17x its fit time (median).
 
     alpha : float or 'auto', default='auto'
-        L2 penalty on the coefficients, divided by the sample weight total (of
-        the minibatch, for the stochastic solvers) as in MLPClassifier. 'auto'
-        is 1.0 when ``solver='auto'`` runs L-BFGS with early stopping: divided
-        by the sample count, that is a standard normal prior on every weight,
-        which keeps the probabilities of small, noisy tables calibrated.
-        Otherwise 'auto' is 0.01: it lets tiny data (the XOR truth table) be
-        learned confidently, and stays weak under adam's division by the
-        minibatch size (``make_classification(80_000, 20)``: 0.950 accuracy
-        with 1.0, 0.964 with 0.01).
+        L2 penalty, divided by the sample (or minibatch) weight total. 'auto':
+        1.0 (a unit normal prior) for L-BFGS stopped early by 'auto', else 0.01.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
@@ -88,17 +63,14 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Exponent of the 'invscaling' schedule.
 
     max_iter : int or 'auto', default='auto'
-        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
-        'auto' is MLPClassifier's 200 for an explicit solver; under
-        ``solver='auto'`` a cap that the stopping rules end training well
-        before: 15,000 L-BFGS iterations (``max_fun`` applies too) or 1,000
-        adam epochs.
+        Maximum epochs (stochastic solvers) or iterations (lbfgs). 'auto': 200
+        for an explicit solver, else 15,000 L-BFGS iterations or 1,000 epochs.
 
     shuffle : bool, default=True
         Whether to shuffle the samples every epoch.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the early-stopping split.
+        Seeds weight initialisation, shuffling, the early-stopping split and dropout.
 
     tol : float, default=1e-4
         Tolerance of the stopping rules (and ``gtol`` of L-BFGS).
@@ -117,12 +89,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     early_stopping : bool or 'auto', default='auto'
         Whether to stop when the validation score (see ``scoring``) stops
-        improving, and restore the best weights. The validation set is
-        ``X_val`` if given to ``fit``, else ``validation_fraction`` of the data
-        (stratified for binary targets). 'auto' is False for an explicit
-        solver and, under ``solver='auto'``, True whenever a validation set of
-        at least 10 samples is at hand (see ``solver``). An explicit 'lbfgs'
-        warns that it ignores early stopping, as MLPClassifier's does.
+        improving and restore the best weights; validates on ``X_val`` or
+        ``validation_fraction`` of the data. 'auto': True under
+        ``solver='auto'`` from 91 samples on, else False. 'lbfgs' ignores it.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
@@ -137,10 +106,8 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Adam's numerical stability constant.
 
     n_iter_no_change : int, default=10
-        Epochs without ``tol`` improvement before stopping; three times as
-        many iterations when ``solver='auto'`` stops L-BFGS early, whose
-        validation loss can sit on a plateau for tens of iterations before it
-        falls again (two moons: 0.943 in 5-fold CV with 20, 0.965 with 25+).
+        Epochs without ``tol`` improvement before stopping (3x as many L-BFGS
+        iterations when 'auto' stops early: its validation loss plateaus).
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
@@ -165,10 +132,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         compute it once with ``compute_class_weight('balanced', classes=...)``.
 
     scoring : str, callable or None, default=None
-        What early stopping watches on the validation set: None for accuracy
-        (as MLPClassifier; the validation loss when ``solver='auto'`` decides
-        to stop early), 'loss' for the validation loss (negated in
-        ``validation_scores_``: higher is better), or a scorer name or callable.
+        What early stopping watches: None for accuracy (as MLPClassifier; the
+        loss when 'auto' stops early), 'loss' for the validation loss (negated
+        in ``validation_scores_``), or a scorer name or callable.
 
     blas_threads : int or None, default=1
         BLAS threads in ``fit`` and in predictions on 256 to 8192 rows, set
@@ -181,6 +147,12 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         of 8192 rows among as many threads as BLAS may use in the process
         (``threadpool_limits``, dask, loky and Ray worker limits apply), each
         running BLAS on one thread.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of zeroing each hidden unit's output at a training step,
+        the kept ones scaled by ``1 / (1 - p)``: one rate, or one per hidden
+        layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
+        thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
 
     Attributes
     ----------
@@ -242,16 +214,14 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     Notes
     -----
-    All weights live in one flat vector; ``coefs_`` and ``intercepts_`` are
-    views into it. A ``fit`` or ``partial_fit`` that raises leaves a
-    previously fitted model exactly as it was. A stochastic training loss
-    that turns non-finite or grows a thousandfold raises a ``ValueError``
-    (training diverged) rather than returning a broken model.
+    ``coefs_`` and ``intercepts_`` are views into one flat weight vector. A
+    ``fit`` or ``partial_fit`` that raises leaves a fitted model as it was; a
+    stochastic loss that turns non-finite or grows a thousandfold raises a
+    ``ValueError`` (training diverged) instead of returning a broken model.
 
-    With scikit-learn 1.9 or later, ``set_callbacks`` accepts
-    ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``):
-    ``fit`` is one task with one sub-task per epoch (per L-BFGS iteration).
-    Before 1.9 there is no ``set_callbacks``; ``verbose`` still works.
+    From scikit-learn 1.9, ``set_callbacks`` takes ``sklearn.callback``
+    callbacks (``ProgressBar``, ``ScoringMonitor``): ``fit`` is one task with
+    one sub-task per epoch (per L-BFGS iteration).
 
     Examples
     --------
@@ -298,6 +268,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         class_weight=None,
         scoring=None,
         blas_threads=1,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -328,6 +299,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         self.class_weight = class_weight
         self.scoring = scoring
         self.blas_threads = blas_threads
+        self.dropout = dropout
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks

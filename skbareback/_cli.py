@@ -1,20 +1,28 @@
-"""Train and evaluate BareMLPClassifier from the command line.
+"""Train, evaluate, save and apply BareMLPClassifier from the command line.
 
 With no file, fit built-in data (the XOR truth table, two moons, the digits)
-and report accuracy, cross-validated accuracy, fit time and iterations. With a
-CSV file (a header row, numeric feature columns, one target column of class
-labels), fit a StandardScaler + BareMLPClassifier pipeline on it instead.
+and report accuracy, cross-validated accuracy, fit time and iterations.
+
+With a CSV file and --target, fit a pipeline on it instead: numeric columns
+are imputed with their median and scaled, text columns imputed with their most
+frequent value and one-hot encoded (rare categories grouped), then the
+classifier. --save fits that pipeline on every row and saves it with skops.
+
+With a CSV file and --model, load a saved pipeline and predict every row: a
+CSV with a 'prediction' column and one 'proba_<class>' column per class.
 """
 
 import argparse
 import contextlib
-import csv
+import itertools
 import math
+import os
 import sys
 import time
 import warnings
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.datasets import load_digits, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import (
@@ -26,17 +34,14 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from . import _table
 from ._classifier import BareMLPClassifier
+from ._table import DataError
 
 # The --grid search space, keyed by BareMLPClassifier parameter.
 _GRID = {"hidden_layer_sizes": [(16,), (64,)], "alpha": [1e-4, 1e-2]}
 
-# How many offending columns an error message names before it summarises.
-_MAX_NAMED = 5
-
-
-class _DataError(Exception):
-    """A problem with the user's data: one line on stderr, exit status 2."""
+_DEFAULT_FOLDS = 5
 
 
 def main(argv=None):
@@ -55,17 +60,18 @@ def main(argv=None):
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
-    if args.csv is None and (args.target is not None or args.grid):
-        parser.error("--target and --grid need a CSV file")
-    if args.csv is not None and args.target is None:
-        parser.error("a CSV file needs --target COLUMN")
+    _check_usage(parser, args)
+    progress = _Progress(sys.stderr)
     try:
         with _convergence_note():
             if args.csv is None:
-                _report_builtin(args)
+                _report_builtin(args, progress)
+            elif args.model is not None:
+                _predict_csv(args, progress)
             else:
-                _report_csv(args)
-    except _DataError as exc:
+                _report_csv(args, progress)
+    except DataError as exc:
+        progress.clear()
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -82,14 +88,36 @@ def _build_parser():
     parser.add_argument(
         "--cv",
         type=_fold_count,
-        default=5,
         metavar="K",
-        help="cross-validation folds (default 5)",
+        help=f"cross-validation folds (default {_DEFAULT_FOLDS})",
     )
     parser.add_argument(
         "--grid",
         action="store_true",
         help="grid-search hidden_layer_sizes and alpha by cross-validation",
+    )
+    parser.add_argument(
+        "--drop",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="COLUMN",
+        help="columns to leave out of the features (IDs, leaks)",
+    )
+    parser.add_argument(
+        "--save",
+        metavar="MODEL",
+        help="fit on every row after the report and save the pipeline here",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="a pipeline saved with --save: predict the CSV's rows with it",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="OUT",
+        help="with --model, write the predictions here (default: standard output)",
     )
     parser.add_argument(
         "--random-state",
@@ -99,6 +127,35 @@ def _build_parser():
         help="seed of the splits and the weights (default 0)",
     )
     return parser
+
+
+def _check_usage(parser, args):
+    training = {
+        "--target": args.target is not None,
+        "--grid": args.grid,
+        "--drop": bool(args.drop),
+        "--save": args.save is not None,
+        "--cv": args.cv is not None,
+    }
+    if args.csv is None:
+        given = [name for name, on in training.items() if on and name != "--cv"]
+        if args.model is not None or args.output is not None:
+            given += ["--model"]
+        if given:
+            verb = "needs" if len(given) == 1 else "need"
+            parser.error(f"{' and '.join(given)} {verb} a CSV file")
+    elif args.model is not None:
+        given = [name for name, on in training.items() if on]
+        if given:
+            parser.error(f"--model predicts; it takes no {', '.join(given)}")
+    elif args.output is not None:
+        parser.error("--output goes with --model")
+    elif args.target is None:
+        parser.error(
+            "a CSV file needs --target COLUMN (to train) or --model MODEL (to predict)"
+        )
+    if args.cv is None:
+        args.cv = _DEFAULT_FOLDS
 
 
 def _fold_count(text):
@@ -126,6 +183,50 @@ def _convergence_note():
         print(f"note: {n} fit(s) stopped before converging", file=sys.stderr)
 
 
+class _Progress:
+    """One self-overwriting status line on standard error, if it is a terminal.
+
+    Elsewhere (a pipe, a log file) it writes nothing, so the output stays
+    exactly the report.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream if stream.isatty() else None
+        self._shown = False
+
+    def show(self, message):
+        if self._stream is not None:
+            self._stream.write(f"\r\x1b[K{message}")
+            self._stream.flush()
+            self._shown = True
+
+    def clear(self):
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._shown = False
+
+    @contextlib.contextmanager
+    def step(self, message):
+        """Show ``message`` while the block runs; clear it before the report."""
+        self.show(message)
+        try:
+            yield
+        finally:
+            self.clear()
+
+    def scorer(self, what, total):
+        """An accuracy scorer that counts the fits done, for ``what``."""
+        done = itertools.count(1)
+        self.show(f"{what}: 0/{total} fits")
+
+        def score(estimator, X, y):
+            self.show(f"{what}: {next(done)}/{total} fits")
+            return estimator.score(X, y)
+
+        return score
+
+
 # ------------------------------------------------------------ built-in data
 
 
@@ -138,174 +239,157 @@ def _builtin_datasets():
     yield "digits", digits.data, digits.target, True
 
 
-def _report_builtin(args):
+def _report_builtin(args, progress):
     datasets = list(_builtin_datasets())
     # Check every dataset first, so a bad --cv fails before any fit.
     for _, _, y, holdout in datasets:
         if holdout:
             _check_classes(y, args.cv)
     for name, X, y, holdout in datasets:
-        print(f"{name:<8} n={len(y):<5} {_builtin_summary(X, y, holdout, args)}")
+        summary = _builtin_summary(X, y, holdout, args, progress)
+        print(f"{name:<8} n={len(y):<5} {summary}")
 
 
-def _builtin_summary(X, y, holdout, args):
+def _builtin_summary(X, y, holdout, args, progress):
     model = _make_model(args.random_state)
     if not holdout:
-        seconds = _timed_fit(model, X, y)
+        seconds = _timed_fit(model, X, y, progress)
         return f"accuracy={model.score(X, y):.3f} {_fit_summary(model, seconds)}"
     X_train, X_test, y_train, y_test = _split(X, y, args.random_state)
-    seconds = _timed_fit(model, X_train, y_train)
+    seconds = _timed_fit(model, X_train, y_train, progress)
+    cv = _cv_summary(model, X, y, args.cv, progress)
     return (
         f"accuracy={model.score(X_test, y_test):.3f} "
-        f"{_fit_summary(model, seconds)}  {_cv_summary(model, X, y, args.cv)}"
+        f"{_fit_summary(model, seconds)}  {cv}"
     )
 
 
 # ------------------------------------------------------------ the user's CSV
 
 
-def _report_csv(args):
-    X, y = _load_csv(args.csv, args.target)
+def _report_csv(args, progress):
+    _check_folder(args.save)
+    with progress.step(f"reading {args.csv}"):
+        frame = _table.read_csv(args.csv)
+    table = _table.training_table(frame, args.target, args.drop, args.csv)
+    X, y = table.X, table.y
     _check_classes(y, args.cv)
     print(
         f"{args.csv}: {len(y)} rows, {X.shape[1]} features, "
         f"{len(np.unique(y))} classes in {args.target!r}"
     )
-    model = _make_model(args.random_state)
+    print(_columns_summary(table, args.target))
+    model = _table.make_model(table.numeric, table.categorical, args.random_state)
     X_train, X_test, y_train, y_test = _split(X, y, args.random_state)
-    seconds = _timed_fit(model, X_train, y_train)
+    seconds = _timed_fit(model, X_train, y_train, progress)
     print(
         f"train accuracy={model.score(X_train, y_train):.3f}  "
         f"holdout accuracy={model.score(X_test, y_test):.3f} "
         f"({len(y_test)} rows)  {_fit_summary(model, seconds)}"
     )
-    print(f"cross-validation: {_cv_summary(model, X, y, _folds(args))}")
+    print(f"cross-validation: {_cv_summary(model, X, y, _folds(args), progress)}")
     if args.grid:
-        _report_grid(model, X, y, args)
+        best = _report_grid(model, X, y, args, progress)
+        model.set_params(**best)
+    if args.save is not None:
+        _save(model, X, y, args.save, progress)
 
 
-def _report_grid(model, X, y, args):
+def _columns_summary(table, target):
+    """One line: the categorical columns, those with missing cells, the dropped."""
+    missing = [f"{name!r} ({n})" for name, n in table.missing.items()]
+    dropped = [repr(name) for name in table.dropped]
+    if table.unlabeled:
+        rows = "row" if table.unlabeled == 1 else "rows"
+        dropped.append(f"{table.unlabeled} {rows} with no {target!r}")
+    categorical = [repr(name) for name in table.categorical]
+    return (
+        f"categorical: {_listed(categorical)}  missing values imputed: "
+        f"{_listed(missing)}  dropped: {_listed(dropped)}"
+    )
+
+
+def _listed(items):
+    return _table.name_list(items) if items else "none"
+
+
+def _report_grid(model, X, y, args, progress):
+    """Print the best grid point; return it as pipeline parameters."""
     step = model.steps[-1][0]
     grid = {f"{step}__{name}": values for name, values in _GRID.items()}
-    # refit=False: only the winner's parameters and score are reported.
-    search = GridSearchCV(model, grid, cv=_folds(args), refit=False).fit(X, y)
+    n_fits = math.prod(len(values) for values in grid.values()) * args.cv
+    with progress.step("grid search"):
+        # refit=False: only the winner's parameters and score are reported.
+        search = GridSearchCV(
+            model,
+            grid,
+            cv=_folds(args),
+            refit=False,
+            scoring=progress.scorer("grid search", n_fits),
+        ).fit(X, y)
     best = ", ".join(
         f"{key.split('__', 1)[1]}={value}" for key, value in search.best_params_.items()
     )
     print(f"grid search: best {best}  cv{args.cv}={search.best_score_:.3f}")
+    return search.best_params_
 
 
-def _load_csv(path, target):
-    """Return the numeric features and the labels of a CSV file.
-
-    Parameters
-    ----------
-    path : str
-        The CSV file; its first non-blank row names the columns.
-
-    target : str
-        The name of the column holding the class labels.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, n_features)
-        Every column but the target, as float64.
-
-    y : ndarray of shape (n_samples,)
-        The target column, as stripped strings.
-    """
-    (_, header), *rows = _read_rows(path)
-    names = [name.strip() for name in header]
-    if not rows:
-        raise _DataError(f"{path} has a header row but no data rows")
-    _check_widths(rows, len(names), path)
-    t = _target_index(names, target, path)
-    lines = [line for line, _ in rows]
-    cells = [row for _, row in rows]
-    columns = list(zip(*cells))
-    y = _labels(columns.pop(t), lines, target)
-    del names[t]
-    if not names:
-        raise _DataError(f"{path} has no feature columns besides {target!r}")
-    return _features(columns, names, lines), y
+def _save(model, X, y, path, progress):
+    final = clone(model)
+    with progress.step(f"fitting the model to save on all {len(y)} rows"):
+        final.fit(X, y)
+    _table.save_model(final, path)
+    print(f"saved the pipeline fitted on all {len(y)} rows to {path}")
 
 
-def _read_rows(path):
-    """Return ``(line number, fields)`` for each non-blank row of a CSV file."""
+def _predict_csv(args, progress):
+    with progress.step(f"loading {args.model}"):
+        model = _table.load_model(args.model)
+    import pandas as pd  # present: load_model checked
+
+    _check_folder(args.output)
+    _, categorical = _table.feature_columns(model)
+    with progress.step(f"reading {args.csv}"):
+        frame = _table.read_csv(args.csv, text_columns=categorical)
+    X = _table.prediction_features(frame, model, args.csv)
+    with progress.step(f"predicting {len(X)} rows"):
+        labels = model.predict(X)
+        proba = model.predict_proba(X)
+    columns = {"prediction": labels}
+    columns.update(
+        (f"proba_{label}", proba[:, k]) for k, label in enumerate(model.classes_)
+    )
+    out = pd.DataFrame(columns)
+    _write_predictions(out, args.output)
+    unseen = _table.unseen_categories(model, X)
+    if unseen:
+        counts = [f"{name!r} ({n})" for name, n in unseen.items()]
+        print(
+            "note: categories not seen in training (encoded as the column's "
+            f"rare group, or as none): {_table.name_list(counts)}",
+            file=sys.stderr,
+        )
+    if args.output is not None:
+        print(f"wrote {len(out)} predictions to {args.output}")
+
+
+def _check_folder(path):
+    """Fail before any work if ``path`` cannot be written for want of a folder."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DataError(f"cannot write {path}: no folder {folder}")
+
+
+def _write_predictions(out, path):
+    if path is None:
+        out.to_csv(sys.stdout, index=False)
+        return
     try:
-        # utf-8-sig drops the byte order mark that spreadsheet exports add.
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            rows = [(reader.line_num, row) for row in reader if "".join(row).strip()]
-    except FileNotFoundError:
-        raise _DataError(f"no such file: {path}") from None
+        out.to_csv(path, index=False)
     except OSError as exc:
-        raise _DataError(f"cannot read {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise _DataError(f"{path} is not a UTF-8 CSV file: {exc}") from None
-    if not rows:
-        raise _DataError(f"{path} is empty")
-    return rows
-
-
-def _check_widths(rows, width, path):
-    for line, row in rows:
-        if len(row) != width:
-            raise _DataError(
-                f"{path} line {line} has {len(row)} fields, but the header has {width}"
-            )
-
-
-def _target_index(names, target, path):
-    matches = [i for i, name in enumerate(names) if name == target]
-    if len(matches) > 1:
-        raise _DataError(f"{path} has {len(matches)} columns named {target!r}")
-    if not matches:
-        raise _DataError(
-            f"no column {target!r} in {path}; its columns are "
-            f"{_name_list([repr(name) for name in names])}"
-        )
-    return matches[0]
-
-
-def _labels(column, lines, target):
-    y = np.array([label.strip() for label in column])
-    empty = np.flatnonzero(y == "")
-    if len(empty):
-        raise _DataError(
-            f"target column {target!r} has an empty cell on line {lines[empty[0]]}"
-        )
-    return y
-
-
-def _features(columns, names, lines):
-    """Convert the feature columns to floats; name every column that fails."""
-    X = np.array([[_to_float(cell) for cell in col] for col in columns]).T
-    bad = ~np.isfinite(X)
-    problems = []
-    for j in np.flatnonzero(bad.any(axis=0)):
-        i = bad[:, j].argmax()
-        cell = columns[j][i].strip()
-        what = repr(cell) if cell else "an empty cell"
-        problems.append(f"{names[j]!r} ({what} on line {lines[i]})")
-    if problems:
-        raise _DataError(
-            f"feature columns must hold finite numbers: {_name_list(problems)}"
-        )
-    return X
-
-
-def _to_float(text):
-    try:
-        return float(text)
-    except ValueError:
-        return np.nan
-
-
-def _name_list(items):
-    shown = ", ".join(items[:_MAX_NAMED])
-    more = len(items) - _MAX_NAMED
-    return shown + (f" and {more} more" if more > 0 else "")
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 # ------------------------------------------------------------ evaluation
@@ -317,10 +401,10 @@ def _check_classes(y, cv):
     # Python scalars, so messages show 'a' rather than np.str_('a').
     labels = labels.tolist()
     if len(labels) < 2:
-        raise _DataError(f"the target holds a single class, {labels[0]!r}")
+        raise DataError(f"the target holds a single class, {labels[0]!r}")
     rarest = counts.argmin()
     if counts[rarest] < cv:
-        raise _DataError(
+        raise DataError(
             f"too few rows per class for {cv}-fold cross-validation: class "
             f"{labels[rarest]!r} has {counts[rarest]}; lower --cv or add rows"
         )
@@ -345,10 +429,11 @@ def _folds(args):
     return StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
 
 
-def _timed_fit(model, X, y):
-    start = time.perf_counter()
-    model.fit(X, y)
-    return time.perf_counter() - start
+def _timed_fit(model, X, y, progress):
+    with progress.step(f"fitting on {len(y)} rows"):
+        start = time.perf_counter()
+        model.fit(X, y)
+        return time.perf_counter() - start
 
 
 def _fit_summary(model, seconds):
@@ -356,6 +441,10 @@ def _fit_summary(model, seconds):
     return f"fit={seconds * 1000:.1f} ms  iterations={clf.n_iter_} solver={clf.solver_}"
 
 
-def _cv_summary(model, X, y, cv):
-    scores = cross_val_score(model, X, y, cv=cv)
+def _cv_summary(model, X, y, cv, progress):
+    k = cv if isinstance(cv, int) else cv.get_n_splits()
+    with progress.step("cross-validation"):
+        scores = cross_val_score(
+            model, X, y, cv=cv, scoring=progress.scorer("cross-validation", k)
+        )
     return f"cv{len(scores)}={scores.mean():.3f}+/-{scores.std():.3f}"

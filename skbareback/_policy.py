@@ -80,18 +80,21 @@ def validation_size(n_samples, validation_fraction):
     return math.ceil(validation_fraction * n_samples)
 
 
-def auto_solver(n_samples, incremental, early_stopping="auto"):
-    """'adam' for ``partial_fit`` and large data, else 'lbfgs'.
+def auto_solver(n_samples, incremental, early_stopping="auto", dropout=False):
+    """'adam' for ``partial_fit``, dropout and large data, else 'lbfgs'.
 
     ``early_stopping`` is the estimator's setting: 'auto' for the policy's
     thresholds, an explicit bool for the first rule (see
     ``EXPLICIT_LBFGS_MAX_SAMPLES``).
     """
+    # Random masks change the objective at every step: L-BFGS cannot drop.
+    if incremental or dropout:
+        return "adam"
     if early_stopping == "auto":
         large = n_samples >= ADAM_MIN_SAMPLES
     else:
         large = early_stopping or n_samples >= EXPLICIT_LBFGS_MAX_SAMPLES
-    return "adam" if incremental or large else "lbfgs"
+    return "adam" if large else "lbfgs"
 
 
 def auto_early_stopping(n_samples, validation_fraction, has_validation_set):
@@ -109,7 +112,7 @@ def max_iter_bound(max_iter):
     )
 
 
-def plan(params, n_samples, incremental=False, has_validation_set=False):
+def plan(params, n_samples, incremental=False, has_validation_set=False, dropout=False):
     """Resolve every 'auto' setting of one fit.
 
     Parameters
@@ -124,6 +127,8 @@ def plan(params, n_samples, incremental=False, has_validation_set=False):
         Whether the call is ``partial_fit`` (one epoch, no early stopping).
     has_validation_set : bool, default=False
         Whether ``fit`` was given ``X_val`` and ``y_val``.
+    dropout : bool, default=False
+        Whether any hidden unit is dropped (which needs a stochastic solver).
 
     Returns
     -------
@@ -149,7 +154,7 @@ scoring=None, patience=10)
     early_stopping = params["early_stopping"]
     solver = params["solver"]
     if automatic:
-        solver = auto_solver(n_samples, incremental, early_stopping)
+        solver = auto_solver(n_samples, incremental, early_stopping, dropout)
     # The policy proper: the solver and the stopping rule both left to it.
     policy = automatic and early_stopping == "auto"
     if early_stopping == "auto":

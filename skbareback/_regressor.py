@@ -18,10 +18,11 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
     parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. Three defaults differ, for the same
-    reasons as :class:`BareMLPClassifier`'s: ``solver='auto'``, ``tanh`` and
-    ``alpha=0.01``. It adds ``fit_intercept``, ``weight_init``, ``scoring``,
-    a user validation set and ``blas_threads``.
+    ``random_state`` the same model. Three defaults differ, those of
+    :class:`BareMLPClassifier`, so that one rule holds for both estimators:
+    ``solver='auto'``, ``tanh`` and ``alpha=0.01``. It adds
+    ``fit_intercept``, ``weight_init``, ``scoring``, a user validation set,
+    ``blas_threads`` and ``dropout``.
 
     Parameters
     ----------
@@ -36,21 +37,24 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         empty tuple gives a network with no hidden layer.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='tanh'
-        Activation function of the hidden layers. MLPRegressor's default is
-        'relu'; 'tanh' is smooth, which suits the L-BFGS fits of 'auto'.
+        Activation function of the hidden layers; the classifier's default.
+        MLPRegressor's is 'relu'. Neither wins everywhere on small data: relu
+        fits ``make_friedman1`` better, tanh a noisy sine
+        (``benchmarks/regressor.py``).
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
         The weight optimizer, stored in ``solver_``. 'auto' uses 'lbfgs' when
-        ``fit`` sees fewer than 1000 samples and ``early_stopping`` is off,
-        else 'adam' (always in ``partial_fit``): full-batch L-BFGS reaches a
-        converged model on small data in a few milliseconds, where adam's
-        fixed step budget leaves it under-trained.
+        ``fit`` sees fewer than 1000 samples, with no ``early_stopping`` or
+        ``dropout``, else 'adam' (always in ``partial_fit``): full-batch L-BFGS
+        reaches a converged model on small data in a few milliseconds, where
+        adam's fixed step budget leaves it under-trained.
 
     alpha : float, default=0.01
         L2 penalty on the coefficients, divided by the sample weight total as
-        in MLPRegressor. Stronger than MLPRegressor's 0.0001 because 'auto'
-        trains small data to convergence with L-BFGS, where a weak penalty
-        overfits.
+        in MLPRegressor: the classifier's default, stronger than
+        MLPRegressor's 0.0001. On regression the two score alike
+        (``benchmarks/regressor.py``), and small noisy data needs far more:
+        tune it, on scaled targets.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
@@ -71,7 +75,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         Whether to shuffle the samples every epoch.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the early-stopping split.
+        Seeds weight initialisation, shuffling, the early-stopping split and dropout.
 
     tol : float, default=1e-4
         Tolerance of the stopping rules (and ``gtol`` of L-BFGS).
@@ -128,6 +132,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         BLAS threads in ``fit`` and in predictions on 256 to 8192 rows, set
         with threadpoolctl for the call; None leaves BLAS as configured. See
         :class:`BareMLPClassifier` for why one thread is the default.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of zeroing each hidden unit's output at a training step,
+        the kept ones scaled by ``1 / (1 - p)``: one rate, or one per hidden
+        layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
+        thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
 
     Attributes
     ----------
@@ -245,6 +255,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         weight_init="glorot",
         scoring=None,
         blas_threads=1,
+        dropout=0.0,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -274,6 +285,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         self.weight_init = weight_init
         self.scoring = scoring
         self.blas_threads = blas_threads
+        self.dropout = dropout
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks

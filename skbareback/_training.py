@@ -17,7 +17,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 
 from ._callbacks import EpochHooks
-from ._network import Workspace
+from ._network import Workspace, mask_stream
 from ._optimizers import OPTIMIZERS
 
 # Full-batch passes over more rows than this go chunk by chunk: activations
@@ -42,7 +42,8 @@ class Training:
     params : ndarray
         The flat parameter vector, trained in place.
     rs : RandomState
-        Draws the shuffles and the early-stopping split.
+        Draws the shuffles and the early-stopping split, and seeds the
+        dropout masks.
     callbacks : tuple
         ``(owner, context)``: the estimator the sklearn callbacks see, and
         the root callback context of this call.
@@ -136,7 +137,10 @@ class Training:
         self.optimizer = self._make_optimizer(incremental)
         n_samples = train[0].shape[0]
         self.batch_size = self._batch_size(n_samples)
-        self.ws = Workspace(self.net, self.batch_size, self.params.dtype)
+        # Masks from a stream seeded by the random state and the samples seen
+        # so far: a fit is reproducible and every partial_fit call draws anew.
+        rng = mask_stream(self.rs, est.t_) if any(self.net.dropout) else None
+        self.ws = Workspace(self.net, self.batch_size, self.params.dtype, rng)
         self.grad = np.empty_like(self.params)
         self.order = np.arange(n_samples)
         self.best = self.params.copy() if est._plan.early_stopping else None
@@ -226,8 +230,9 @@ class Training:
         for start in range(0, n_samples, self.batch_size):
             batch = slice(start, min(start + self.batch_size, n_samples))
             sw_batch = None if sw is None else sw[batch]
+            masks = self.ws.draw_masks(batch.stop - start) if self.ws.dropping else None
             loss = self.net.loss_grad(
-                self.params, self.grad, X[batch], Y[batch], sw_batch, self.ws
+                self.params, self.grad, X[batch], Y[batch], sw_batch, self.ws, masks
             )
             self._check_divergence(loss)
             total += loss * (batch.stop - batch.start)

@@ -44,6 +44,12 @@ def test_auto_solver(n_samples, incremental, expected):
     assert auto_solver(n_samples, incremental) == expected
 
 
+def test_dropout_needs_a_stochastic_solver():
+    assert auto_solver(500, False, dropout=True) == "adam"
+    p = plan(AUTO, n_samples=500, dropout=True)
+    assert (p.solver, p.early_stopping, p.alpha) == ("adam", True, ALPHA_WEAK)
+
+
 def test_validation_size_rounds_up_as_train_test_split():
     from sklearn.model_selection import train_test_split
 

@@ -71,20 +71,34 @@ def test_python_block_outputs_are_true(tmp_path, monkeypatch, capsys):
     assert "['skbareback.BareMLPClassifier']" in capsys.readouterr().out
 
 
-def test_csv_command_runs(tmp_path):
-    command = next(code for code in BASH if "data.csv" in code).strip()
+# The CSV commands need the cli extra (pandas and skops).
+@pytest.mark.extras
+def test_csv_commands_train_save_and_predict(tmp_path):
+    commands = next(code for code in BASH if "data.csv" in code).strip()
     X, y = make_moons(120, noise=0.2, random_state=0)
-    rows = ["a,b,label"] + [
-        f"{a},{b},{'yes' if t else 'no'}" for (a, b), t in zip(X, y)
+    colors = np.array(["red", "green", "NA"])[np.arange(len(y)) % 3]
+    rows = [
+        f"{i},{a},{b},{c},{'yes' if t else 'no'}"
+        for i, ((a, b), c, t) in enumerate(zip(X, colors, y))
     ]
-    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    argv = shlex.split(command)
-    assert argv[:3] == ["python", "-m", "skbareback"]
-    result = subprocess.run(
-        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert "accuracy" in result.stdout
+    header = "id,a,b,color,label"
+    (tmp_path / "data.csv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "new.csv").write_text("\n".join([header, *rows[:7]]) + "\n")
+    outputs = []
+    for command in commands.splitlines():
+        argv = shlex.split(command)
+        assert argv[:3] == ["python", "-m", "skbareback"]
+        result = subprocess.run(
+            [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert "accuracy" in outputs[0]
+    assert "categorical: 'color'" in outputs[0]
+    assert "dropped: 'id'" in outputs[0]
+    predictions = (tmp_path / "predictions.csv").read_text().splitlines()
+    assert predictions[0] == "prediction,proba_no,proba_yes"
+    assert len(predictions) == 8
 
 
 def test_readme_pictures_exist():

@@ -4,7 +4,9 @@ Parity with MLPRegressor is in test_regressor_parity.py; the gradients of the
 regression losses are checked in test_regressor_gradients.py.
 """
 
+import importlib.util
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skbareback import BareMLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+needs_callbacks = pytest.mark.sklearn_min("1.9", "sklearn.callback is tested")
 
 SMALL = {"hidden_layer_sizes": (8,), "max_iter": 20, "random_state": 0}
 
@@ -37,15 +40,10 @@ def _counts(n_targets=1):
 
 
 def _section(doc, title):
-    lines = doc.splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.strip() == title) + 2
-    names = []
-    for line in lines[start:]:
-        if line.strip() and set(line.strip()) == {"-"}:
-            break
-        if line.startswith("    ") and not line.startswith("     ") and " : " in line:
-            names.append(line.split(" : ")[0].strip())
-    return names[:-1] if names and not lines else names
+    """Return the entry names of a numpydoc section of ``doc``."""
+    body = doc.split(f"\n    {title}\n    {'-' * len(title)}\n", 1)[1]
+    body = re.split(r"\n    \S[^\n]*\n    -+\n", body, maxsplit=1)[0]
+    return re.findall(r"^    (\w+) : ", body, flags=re.MULTILINE)
 
 
 def test_documented_parameters_match_signature():
@@ -70,11 +68,14 @@ def test_parameters_and_defaults_are_mlpregressors_but_three():
     differing = {k for k in theirs if ours[k] != theirs[k]}
     assert differing == {"solver", "activation", "alpha"}
     assert (ours["solver"], ours["activation"], ours["alpha"]) == ("auto", "tanh", 0.01)
-    # The same positional order: loss first, as MLPRegressor.
-    assert (
-        list(inspect.signature(BareMLPRegressor).parameters)[:3]
-        == list(inspect.signature(MLPRegressor).parameters)[:3]
-    )
+
+
+@pytest.mark.sklearn_min("1.7", "MLPRegressor's loss parameter is compared")
+def test_positional_parameters_are_mlpregressors():
+    # loss comes first, then hidden_layer_sizes and activation, as there.
+    ours = list(inspect.signature(BareMLPRegressor).parameters)
+    theirs = list(inspect.signature(MLPRegressor).parameters)
+    assert ours[:3] == theirs[:3] == ["loss", "hidden_layer_sizes", "activation"]
 
 
 def test_defaults_fit_a_smooth_function():
@@ -229,7 +230,7 @@ def test_warm_start_continues_and_refuses_another_loss():
     assert reg.loss_curve_[: len(first)] == first
     assert len(reg.loss_curve_) == 2 * len(first)
     before = reg.predict(X)
-    with pytest.raises(ValueError, match="needs a 'exp' output"):
+    with pytest.raises(ValueError, match="needs the 'exp' output"):
         reg.set_params(loss="poisson").fit(X, y)
     np.testing.assert_array_equal(reg.predict(X), before)
 
@@ -296,8 +297,10 @@ def test_validation_set_errors():
         reg.fit(X, y, X_val=X, y_val=np.column_stack([y, y]))
 
 
+@needs_callbacks
 def test_scoring_monitor_logs_one_score_per_epoch():
-    callback = pytest.importorskip("sklearn.callback")
+    from sklearn import callback
+
     X, y = _data()
     monitor = callback.ScoringMonitor(scoring="r2")
     reg = BareMLPRegressor(solver="adam", **dict(SMALL, max_iter=4))
@@ -351,3 +354,18 @@ def test_in_a_pipeline_with_cross_validation():
     X, y = _data()
     pipe = make_pipeline(StandardScaler(), BareMLPRegressor(random_state=0))
     assert cross_val_score(pipe, X, y, cv=3).min() > 0.9
+
+
+@needs_callbacks
+def test_progress_bar_shows_training(capsys):
+    from sklearn import callback
+
+    X, y = _data()
+    reg = BareMLPRegressor(solver="adam", **dict(SMALL, max_iter=3))
+    reg.set_callbacks(callback.ProgressBar()).fit(X, y)
+    assert "BareMLPRegressor" in capsys.readouterr().out
+
+
+def test_set_callbacks_exists_exactly_with_sklearn_callback():
+    has_callback_api = importlib.util.find_spec("sklearn.callback") is not None
+    assert hasattr(BareMLPRegressor(), "set_callbacks") == has_callback_api
