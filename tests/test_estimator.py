@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from docstrings import numpydoc_section
 from sklearn.datasets import make_classification, make_multilabel_classification
 
 from skbareback import BareMLPClassifier
@@ -27,13 +28,6 @@ def _data(n_classes=3, n_samples=100):
 def _clf(**params):
     params = {"hidden_layer_sizes": (6,), "max_iter": 20, "random_state": 0, **params}
     return BareMLPClassifier(**params)
-
-
-def _section(doc, title):
-    """Return the ``(name, header)`` entries of a numpydoc section of ``doc``."""
-    body = doc.split(f"\n    {title}\n    {'-' * len(title)}\n", 1)[1]
-    body = re.split(r"\n    \S[^\n]*\n    -+\n", body, maxsplit=1)[0]
-    return re.findall(r"^    (\w+) : (.*)$", body, flags=re.MULTILINE)
 
 
 # ---------------------------------------------------------------- inputs
@@ -234,7 +228,9 @@ def test_documented_fitted_attributes_exist(solver, early_stopping):
         early_stopping=early_stopping,
         max_iter=50,
     ).fit(X, y)
-    documented = [name for name, _ in _section(BareMLPClassifier.__doc__, "Attributes")]
+    documented = [
+        name for name, _ in numpydoc_section(BareMLPClassifier.__doc__, "Attributes")
+    ]
     assert documented
     missing = [name for name in documented if not hasattr(clf, name)]
     assert not missing, f"documented but not set after fit: {missing}"
@@ -326,7 +322,7 @@ def test_invalid_hyperparameter_raises_naming_it(param, value):
 def test_documented_parameters_match_signature():
     signature = inspect.signature(BareMLPClassifier.__init__).parameters
     expected = [name for name in signature if name != "self"]
-    documented = _section(BareMLPClassifier.__doc__, "Parameters")
+    documented = numpydoc_section(BareMLPClassifier.__doc__, "Parameters")
     assert [name for name, _ in documented] == expected
     for name, header in documented:
         default = re.search(r"default=(.+)$", header)

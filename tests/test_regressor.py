@@ -6,11 +6,11 @@ regression losses are checked in test_regressor_gradients.py.
 
 import importlib.util
 import inspect
-import re
 
 import numpy as np
 import pytest
 import scipy.sparse
+from docstrings import numpydoc_section
 from sklearn.datasets import make_regression
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import r2_score
@@ -39,23 +39,20 @@ def _counts(n_targets=1):
     return X, np.random.RandomState(0).poisson(rate).astype(float).squeeze()
 
 
-def _section(doc, title):
-    """Return the entry names of a numpydoc section of ``doc``."""
-    body = doc.split(f"\n    {title}\n    {'-' * len(title)}\n", 1)[1]
-    body = re.split(r"\n    \S[^\n]*\n    -+\n", body, maxsplit=1)[0]
-    return re.findall(r"^    (\w+) : ", body, flags=re.MULTILINE)
-
-
 def test_documented_parameters_match_signature():
     signature = inspect.signature(BareMLPRegressor.__init__).parameters
-    documented = _section(BareMLPRegressor.__doc__, "Parameters")
+    documented = [
+        name for name, _ in numpydoc_section(BareMLPRegressor.__doc__, "Parameters")
+    ]
     assert documented == [name for name in signature if name != "self"]
 
 
 def test_documented_attributes_are_fitted():
     X, y = _data()
     reg = BareMLPRegressor(**SMALL).fit(X, y, X_val=X, y_val=y)
-    documented = _section(BareMLPRegressor.__doc__, "Attributes")
+    documented = [
+        name for name, _ in numpydoc_section(BareMLPRegressor.__doc__, "Attributes")
+    ]
     fitted = {k for k in vars(reg) if k.endswith("_") and not k.startswith("_")}
     # feature_names_in_ exists only for string column names.
     assert set(documented) - {"feature_names_in_"} == fitted
