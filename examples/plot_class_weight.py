@@ -46,7 +46,8 @@ GRID_RESOLUTION = 60 if FAST else 200
 # -------------------------------
 # The rare class is 5% of the data; the blobs' centres are about three
 # standard deviations apart, so they overlap. With 2000 samples (and 1600 in
-# each training fold) ``solver='auto'`` picks adam.
+# each training fold) ``solver='auto'`` picks L-BFGS, stopped on the loss of
+# a held-out tenth of each training fold.
 
 X, y = make_blobs(
     N_PER_CLASS, centers=[[0, 0], [2.5, 2.5]], cluster_std=1.2, random_state=0

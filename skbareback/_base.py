@@ -22,8 +22,8 @@ from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
 from ._losses import LOSSES
 from ._network import Network, forward_logits
-from ._params import check_params, dropout_rates, hidden_layer_sizes
-from ._solver import resolve_solver
+from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
+from ._policy import max_iter_bound, plan
 from ._threads import blas_limit, map_chunks
 from ._training import Training
 
@@ -97,7 +97,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         trial.__dict__.update(self.__dict__)
         # Callbacks see this estimator, not the trial, so that their setup and
         # teardown pair up whether or not the fit succeeds.
-        ctx = fit_context(self, 1 if incremental else self.max_iter + 1)
+        ctx = fit_context(self, 1 if incremental else max_iter_bound(self.max_iter) + 1)
         # Overflow only happens when training diverges, which raises below.
         with (
             np.errstate(over="ignore", invalid="ignore"),
@@ -123,7 +123,14 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         Y, y = self._encode_targets(y, X.dtype, first, incremental, classes)
         sw = self._sample_weight(y, sample_weight, X, incremental)
         val = self._validation_set(val, X.dtype, incremental)
-        self.solver_ = resolve_solver(self, X.shape[0], incremental)
+        self._plan = plan(
+            self.get_params(),
+            X.shape[0],
+            incremental,
+            has_validation_set=val is not None,
+            dropout=has_dropout(self),
+        )
+        self.solver_ = self._plan.solver
         rs = check_random_state(self.random_state)
         net = self._network(X.shape[1], Y.shape[1])
         if first:
@@ -132,9 +139,12 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             params = self._continue(net, X.dtype)
         self.coefs_, self.intercepts_ = net.unpack(params)
         training = Training(self, net, params, rs, callbacks)
-        self._start_tracking(val is not None or self.early_stopping, first)
+        self._start_tracking(val is not None or self._plan.early_stopping, first)
         training.run((X, Y, y, sw), val, incremental)
         self._check_finite(params)
+        # The plan lives for one call: a fitted model holds only arrays and
+        # builtins (so skops trusts it as one type).
+        del self._plan
 
     def _network(self, n_features, n_outputs):
         sizes = hidden_layer_sizes(self.hidden_layer_sizes)
@@ -143,7 +153,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             self.activation,
             self._out_activation(n_outputs),
             self.loss,
-            self.alpha,
+            self._plan.alpha,
             self.fit_intercept,
             dropout_rates(self.dropout, len(sizes)),
         )
@@ -157,7 +167,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         self.loss_curve_ = []
         self._no_improvement_count = 0
         self._optimizer_state = self._reference_loss = None
-        self.best_loss_ = None if self.early_stopping else np.inf
+        self.best_loss_ = None if self._plan.early_stopping else np.inf
         return net.init_params(rs, self.weight_init, dtype)
 
     def _continue(self, net, dtype):
@@ -227,9 +237,9 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         out = logits.copy()
         OUTPUT_ACTIVATIONS[self.out_activation_][0](out)
         val_loss = LOSSES[self.loss][0](Y, out, sw, self.out_activation_)
-        if self.scoring is None:
+        if self._plan.scoring is None:
             return self._default_score(logits, y, sw), val_loss
-        if self.scoring == "loss":
+        if self._plan.scoring == "loss":
             return -val_loss, val_loss
         kwargs = {} if sw is None else {"sample_weight": sw}
         with warnings.catch_warnings():

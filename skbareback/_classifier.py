@@ -25,8 +25,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
     parameters and, for the same hyperparameters and ``random_state``, the
-    same model. It adds ``solver='auto'``, a ``tanh`` default, ``dropout``, and
-    ``loss``, ``fit_intercept`` and ``weight_init`` for the classic tutorials.
+    same model. It adds ``solver='auto'`` (with ``alpha``, ``max_iter`` and
+    ``early_stopping`` also 'auto': a policy that is fast, converged and
+    calibrated on real tables), a ``tanh`` default, ``dropout``, and ``loss``,
+    ``fit_intercept`` and ``weight_init`` for the classic tutorials.
 
     Parameters
     ----------
@@ -38,19 +40,15 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Activation function of the hidden layers.
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
-        The weight optimizer, stored in ``solver_``. 'auto' uses 'lbfgs' when
-        ``fit`` sees fewer than 1000 samples, with no ``early_stopping`` or
-        ``dropout``, else 'adam' (always in ``partial_fit``): full-batch L-BFGS
-        reaches a confident, converged model on small data in a few
-        milliseconds, where adam's fixed step budget leaves it under-trained.
+        The optimizer, stored in ``solver_``. 'auto' is 'lbfgs' below 50,000
+        samples, else (or with ``partial_fit``, ``dropout``) 'adam'. On the 20
+        tables of ``benchmarks/real_data.py`` the defaults score +0.006
+        accuracy over ``MLPClassifier()`` (-0.020 at worst), log-loss 0.442 to
+        0.468, no ConvergenceWarning (it: 94/100), 0.17x its fit time (median).
 
-    alpha : float, default=0.01
-        L2 penalty on the coefficients, divided by the sample weight total as
-        in MLPClassifier. Stronger than MLPClassifier's 0.0001 because 'auto'
-        trains small data to convergence with L-BFGS, where a weak penalty
-        overfits: a ``StandardScaler`` + default pipeline scored at least 0.96
-        in 5-fold CV on ``make_moons(600, noise=0.2)`` for each of 20 seeds
-        with 0.01, and below 0.95 for 2 of them with 0.0001.
+    alpha : float or 'auto', default='auto'
+        L2 penalty, divided by the sample (or minibatch) weight total. 'auto':
+        1.0 (a unit normal prior) for L-BFGS stopped early by 'auto', else 0.01.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
@@ -64,8 +62,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
-    max_iter : int, default=200
-        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+    max_iter : int or 'auto', default='auto'
+        Maximum epochs (stochastic solvers) or iterations (lbfgs). 'auto': 200
+        for an explicit solver, else 15,000 L-BFGS iterations or 1,000 epochs.
 
     shuffle : bool, default=True
         Whether to shuffle the samples every epoch.
@@ -88,11 +87,11 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     nesterovs_momentum : bool, default=True
         Whether 'sgd' uses Nesterov's momentum.
 
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Whether to stop when the validation score (see ``scoring``) stops
-        improving, and restore the best weights; 'lbfgs' warns that it ignores
-        it. The validation set is ``X_val`` if given to ``fit``, else
-        ``validation_fraction`` of the data (stratified for binary targets).
+        improving and restore the best weights; validates on ``X_val`` or
+        ``validation_fraction`` of the data. 'auto': True under
+        ``solver='auto'`` from 91 samples on, else False. 'lbfgs' ignores it.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
@@ -107,7 +106,8 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         Adam's numerical stability constant.
 
     n_iter_no_change : int, default=10
-        Epochs without ``tol`` improvement before stopping.
+        Epochs without ``tol`` improvement before stopping (3x as many L-BFGS
+        iterations when 'auto' stops early: its validation loss plateaus).
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
@@ -132,9 +132,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         compute it once with ``compute_class_weight('balanced', classes=...)``.
 
     scoring : str, callable or None, default=None
-        What early stopping watches on the validation set: None for accuracy
-        (as MLPClassifier), 'loss' for the validation loss (negated in
-        ``validation_scores_``: higher is better), or a scorer name or callable.
+        What early stopping watches: None for accuracy (as MLPClassifier; the
+        loss when 'auto' stops early), 'loss' for the validation loss (negated
+        in ``validation_scores_``), or a scorer name or callable.
 
     blas_threads : int or None, default=1
         BLAS threads in ``fit`` and in predictions on 256 to 8192 rows, set
@@ -242,12 +242,12 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         activation="tanh",
         *,
         solver="auto",
-        alpha=0.01,
+        alpha="auto",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
         power_t=0.5,
-        max_iter=200,
+        max_iter="auto",
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -255,7 +255,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,

@@ -37,13 +37,19 @@ _BOOLEANS = (
     "shuffle",
     "warm_start",
     "nesterovs_momentum",
-    "early_stopping",
     "fit_intercept",
 )
+
+# Settings that may be left to the 'auto' policy (see _policy.py).
+_AUTO = ("alpha", "max_iter", "early_stopping")
 
 
 def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
 
 
 def _check_number(name, value, kind, low, high, low_closed, high_closed):
@@ -124,7 +130,14 @@ def check_params(est):
         if not isinstance(value, str) or value not in options:
             raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
     for name, rule in _NUMBERS.items():
+        if name in _AUTO and _is_auto(getattr(est, name)):
+            continue
         _check_number(name, getattr(est, name), *rule)
+    early_stopping = est.early_stopping
+    if not (_is_bool(early_stopping) or _is_auto(early_stopping)):
+        raise TypeError(
+            f"early_stopping must be a bool or 'auto', got {early_stopping!r}."
+        )
     for name in _BOOLEANS:
         if not _is_bool(getattr(est, name)):
             raise TypeError(f"{name} must be a bool, got {getattr(est, name)!r}.")

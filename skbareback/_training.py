@@ -52,7 +52,7 @@ class Training:
     def __init__(self, est, net, params, rs, callbacks):
         self.est, self.net, self.params, self.rs = est, net, params, rs
         self.callback_owner, self.ctx = callbacks
-        scoring = est.scoring
+        scoring = est._plan.scoring
         self.scorer = None if scoring in (None, "loss") else check_scoring(est, scoring)
         self.optimizer = self.best = self.epochs = None
 
@@ -65,7 +65,15 @@ class Training:
 
     def _lbfgs(self, train, val):
         est = self.est
-        if est.early_stopping:
+        # Under solver='auto' L-BFGS stops on the validation loss as the
+        # stochastic solvers do; an explicit 'lbfgs' ignores early stopping,
+        # as scikit-learn's does.
+        stopping = est._plan.early_stopping and est.solver == "auto"
+        if stopping:
+            if val is None:
+                train, val = self._split(train)
+            self.best = self.params.copy()
+        elif est._plan.early_stopping:
             warnings.warn(
                 "early_stopping=True is ignored by solver='lbfgs', which stops "
                 "on its gradient tolerance; use solver='adam' or 'sgd' to stop "
@@ -86,7 +94,9 @@ class Training:
         def end_iteration(intermediate_result):
             params[:] = intermediate_result.x
             est.loss_ = float(intermediate_result.fun)
-            if self._end_epoch(val):
+            if self._end_epoch(val) or (
+                stopping and est._no_improvement_count > est._plan.patience
+            ):
                 raise StopIteration
             self.epochs.begin()
 
@@ -97,29 +107,32 @@ class Training:
             params.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
-            options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+            options={
+                "maxfun": est.max_fun,
+                "maxiter": est._plan.max_iter,
+                "gtol": est.tol,
+            },
             callback=end_iteration,
         )
-        params[:] = result.x
+        params[:] = result.x if self.best is None else self.best
         self.epochs.close()
-        est.n_iter_ = min(result.nit, est.max_iter)
+        est.n_iter_ = min(result.nit, est._plan.max_iter)
         est.loss_ = float(result.fun)
         est.best_loss_ = min(est.loss_curve_, default=est.loss_)
         # 99: a callback asked to stop, which is not a convergence failure.
         if result.status not in (0, 99):
             warnings.warn(
                 f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
-                f"(status={result.status}): {result.message}. Increase max_iter "
-                "or scale the data.",
+                f"(status={result.status}): {result.message}.",
                 ConvergenceWarning,
                 stacklevel=5,
             )
 
     def _stochastic(self, train, val, incremental):
         est = self.est
-        if est.early_stopping and incremental:
+        if est.early_stopping != "auto" and est.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if est.early_stopping and val is None:
+        if est._plan.early_stopping and val is None:
             train, val = self._split(train)
         self.optimizer = self._make_optimizer(incremental)
         n_samples = train[0].shape[0]
@@ -130,8 +143,8 @@ class Training:
         self.ws = Workspace(self.net, self.batch_size, self.params.dtype, rng)
         self.grad = np.empty_like(self.params)
         self.order = np.arange(n_samples)
-        self.best = self.params.copy() if est.early_stopping else None
-        max_epochs = 1 if incremental else est.max_iter
+        self.best = self.params.copy() if est._plan.early_stopping else None
+        max_epochs = 1 if incremental else est._plan.max_iter
         self.epochs = EpochHooks(self, train)
         est.n_iter_ = 0
         for _ in range(max_epochs):
@@ -141,9 +154,9 @@ class Training:
             est.t_ += n_samples
             if self._end_epoch(val):
                 break
-            if est.n_iter_ == est.max_iter and not incremental:
+            if est.n_iter_ == est._plan.max_iter and not incremental:
                 warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+                    f"Stochastic Optimizer: Maximum iterations ({est._plan.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                     stacklevel=5,
@@ -238,7 +251,7 @@ class Training:
             return stop
         self.optimizer.iteration_ends(est.t_)
         if est._no_improvement_count > est.n_iter_no_change:
-            what = "Validation score" if est.early_stopping else "Training loss"
+            what = "Validation score" if est._plan.early_stopping else "Training loss"
             msg = (
                 f"{what} did not improve more than tol={est.tol:f} for "
                 f"{est.n_iter_no_change} consecutive epochs."

@@ -1,0 +1,183 @@
+"""The 'auto' policy: which solver, budget, penalty and stopping rule a fit gets.
+
+Pure functions of the data's shape and the estimator's explicit settings, so
+the rules can be read and tested on their own. An explicit setting always
+keeps its MLPClassifier meaning; only the values left at 'auto' are decided
+here. The figures behind each rule are measured by ``benchmarks/real_data.py``
+and quoted in the estimator's docstring.
+"""
+
+import math
+from dataclasses import dataclass
+
+# With early_stopping set explicitly (True or False), solver='auto' keeps its
+# first rule: L-BFGS below this many samples without early stopping, else adam.
+# BareMLPRegressor, whose early_stopping defaults to False, runs by it.
+EXPLICIT_LBFGS_MAX_SAMPLES = 1000
+
+# From this many training samples on, 'auto' uses adam: one epoch then makes
+# at least 250 updates of 200 samples, so early stopping ends training within
+# a few full passes, where L-BFGS needs tens to hundreds of them.
+ADAM_MIN_SAMPLES = 50_000
+
+# A validation set smaller than this cannot measure a loss to stop on: below
+# it, 'auto' trains to convergence on all the data instead.
+MIN_VALIDATION_SAMPLES = 10
+
+# Under solver='auto', L-BFGS waits this many times n_iter_no_change
+# iterations for the validation loss to improve: a quasi-Newton step can sit on
+# a plateau of the validation loss for tens of iterations before it falls
+# again (two moons: 0.943 in 5-fold CV with a patience of 20, 0.965 with 25+).
+LBFGS_PATIENCE_FACTOR = 3
+
+# alpha='auto' for L-BFGS with early stopping: the full-batch penalty is
+# divided by the sample count, so alpha=1 is exactly a standard normal prior on
+# every weight (for standardised inputs), and the validation loss decides how
+# far to fit.
+ALPHA_PRIOR = 1.0
+# Otherwise the weak penalty: it lets tiny data without a validation set (the
+# XOR truth table) be learned confidently, and adam divides the penalty by the
+# minibatch's size, not the data's, so a strong one would swamp large data
+# (make_classification(80000, 20): 0.950 with alpha=1, 0.964 with 0.01).
+ALPHA_WEAK = 0.01
+
+# max_iter='auto': MLPClassifier's 200 for an explicit solver; under
+# solver='auto' a cap that the stopping rules, not the budget, should reach.
+MLP_MAX_ITER = 200
+AUTO_MAX_ITER = {"lbfgs": 15000, "adam": 1000}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one call to ``fit`` or ``partial_fit`` runs, with 'auto' resolved.
+
+    Attributes
+    ----------
+    solver : {'lbfgs', 'sgd', 'adam'}
+        The solver to run.
+    max_iter : int
+        The epoch (or L-BFGS iteration) budget.
+    alpha : float
+        The L2 penalty.
+    early_stopping : bool
+        Whether a validation set stops training and picks the weights.
+    scoring : str, callable or None
+        What early stopping watches (see the estimator's ``scoring``).
+    patience : int
+        Epochs (or iterations) without improvement before stopping.
+    """
+
+    solver: str
+    max_iter: int
+    alpha: float
+    early_stopping: bool
+    scoring: object
+    patience: int
+
+
+def validation_size(n_samples, validation_fraction):
+    """Samples the ``validation_fraction`` split holds out (as sklearn rounds)."""
+    return math.ceil(validation_fraction * n_samples)
+
+
+def auto_solver(n_samples, incremental, early_stopping="auto", dropout=False):
+    """'adam' for ``partial_fit``, dropout and large data, else 'lbfgs'.
+
+    ``early_stopping`` is the estimator's setting: 'auto' for the policy's
+    thresholds, an explicit bool for the first rule (see
+    ``EXPLICIT_LBFGS_MAX_SAMPLES``).
+    """
+    # Random masks change the objective at every step: L-BFGS cannot drop.
+    if incremental or dropout:
+        return "adam"
+    if early_stopping == "auto":
+        large = n_samples >= ADAM_MIN_SAMPLES
+    else:
+        large = early_stopping or n_samples >= EXPLICIT_LBFGS_MAX_SAMPLES
+    return "adam" if large else "lbfgs"
+
+
+def auto_early_stopping(n_samples, validation_fraction, has_validation_set):
+    """Whether 'auto' stops on a validation loss: when it can measure one."""
+    if has_validation_set:
+        return True
+    held_out = validation_size(n_samples, validation_fraction)
+    return held_out >= MIN_VALIDATION_SAMPLES
+
+
+def max_iter_bound(max_iter):
+    """An upper bound on the epochs (or iterations) of a fit, before it starts."""
+    return (
+        max(MLP_MAX_ITER, *AUTO_MAX_ITER.values()) if max_iter == "auto" else max_iter
+    )
+
+
+def plan(params, n_samples, incremental=False, has_validation_set=False, dropout=False):
+    """Resolve every 'auto' setting of one fit.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params()``: ``solver``, ``max_iter``, ``alpha``,
+        ``early_stopping``, ``validation_fraction``, ``scoring`` and
+        ``n_iter_no_change`` are read.
+    n_samples : int
+        Number of training samples of this call.
+    incremental : bool, default=False
+        Whether the call is ``partial_fit`` (one epoch, no early stopping).
+    has_validation_set : bool, default=False
+        Whether ``fit`` was given ``X_val`` and ``y_val``.
+    dropout : bool, default=False
+        Whether any hidden unit is dropped (which needs a stochastic solver).
+
+    Returns
+    -------
+    plan : Plan
+        The solver, epoch budget, penalty, early stopping and what it watches.
+
+    Examples
+    --------
+    >>> from skbareback._policy import plan
+    >>> from skbareback import BareMLPClassifier
+    >>> auto = BareMLPClassifier().get_params()
+    >>> plan(auto, n_samples=4)
+    Plan(solver='lbfgs', max_iter=15000, alpha=0.01, early_stopping=False, \
+scoring=None, patience=10)
+    >>> plan(auto, n_samples=500)
+    Plan(solver='lbfgs', max_iter=15000, alpha=1.0, early_stopping=True, \
+scoring='loss', patience=30)
+    >>> plan({**auto, "solver": "adam"}, n_samples=500)
+    Plan(solver='adam', max_iter=200, alpha=0.01, early_stopping=False, \
+scoring=None, patience=10)
+    """
+    automatic = params["solver"] == "auto"
+    early_stopping = params["early_stopping"]
+    solver = params["solver"]
+    if automatic:
+        solver = auto_solver(n_samples, incremental, early_stopping, dropout)
+    # The policy proper: the solver and the stopping rule both left to it.
+    policy = automatic and early_stopping == "auto"
+    if early_stopping == "auto":
+        early_stopping = (
+            policy
+            and not incremental
+            and auto_early_stopping(
+                n_samples, params["validation_fraction"], has_validation_set
+            )
+        )
+    stops = policy and early_stopping
+    # The policy's early stopping watches the loss, so that the probabilities,
+    # not only the labels, are what the validation set selects.
+    scoring = params["scoring"]
+    if stops and scoring is None:
+        scoring = "loss"
+    alpha = params["alpha"]
+    if alpha == "auto":
+        alpha = ALPHA_PRIOR if stops and solver == "lbfgs" else ALPHA_WEAK
+    max_iter = params["max_iter"]
+    if max_iter == "auto":
+        max_iter = AUTO_MAX_ITER[solver] if automatic else MLP_MAX_ITER
+    patience = params["n_iter_no_change"]
+    if stops and solver == "lbfgs":
+        patience = LBFGS_PATIENCE_FACTOR * patience
+    return Plan(solver, max_iter, alpha, bool(early_stopping), scoring, patience)
