@@ -96,3 +96,20 @@ def test_bench_table_is_summary_py():
     assert cells[: len(header)] == header
     assert len(cells) == len(header) * (len(table_lines) - 1)
     assert cells[-1] in {"yes", "no"}
+
+
+def test_real_data_table_has_a_row_per_table():
+    import bench_tables
+
+    path = DOCS.parent / "benchmarks" / "real_data.json"
+    results = json.loads(path.read_text(encoding="utf-8"))
+    markdown = bench_tables.render(
+        "benchmarks/real_data.py", "markdown_table", results["tables"]
+    )
+    (table,) = bench_tables.markdown_nodes(markdown)
+    rows = list(table.findall(lambda n: n.tagname == "row"))
+    assert len(rows) == len(results["tables"]) + 1
+    names = [row.children[0].astext() for row in rows[1:]]
+    assert [name.split(" (")[0] for name in names] == [
+        t["table"] for t in results["tables"]
+    ]
