@@ -18,9 +18,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
     parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. Three defaults differ, those of
-    :class:`BareMLPClassifier`, so that one rule holds for both estimators:
-    ``solver='auto'``, ``tanh`` and ``alpha=0.01``. It adds
+    ``random_state`` the same model. Three defaults differ: ``solver='auto'``
+    (L-BFGS below 1000 samples), ``tanh`` and ``alpha=0.01``. It adds
     ``fit_intercept``, ``weight_init``, ``scoring``, a user validation set,
     ``blas_threads`` and ``dropout``.
 
