@@ -18,9 +18,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
     parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. Three defaults differ, those of
-    :class:`BareMLPClassifier`, so that one rule holds for both estimators:
-    ``solver='auto'``, ``tanh`` and ``alpha=0.01``. It adds
+    ``random_state`` the same model. Three defaults differ: ``solver='auto'``
+    (L-BFGS below 1000 samples), ``tanh`` and ``alpha=0.01``. It adds
     ``fit_intercept``, ``weight_init``, ``scoring``, a user validation set,
     ``blas_threads`` and ``dropout``.
 
@@ -217,11 +216,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     >>> from skbareback import BareMLPRegressor
     >>> X = np.linspace(-2, 2, 50).reshape(-1, 1)
     >>> y = X.ravel() ** 2
-    >>> reg = BareMLPRegressor(hidden_layer_sizes=(10,), random_state=0).fit(X, y)
+    >>> reg = BareMLPRegressor(hidden_layer_sizes=(10,), max_iter=1000, random_state=0)
+    >>> reg = reg.fit(X, y)
     >>> reg.solver_
     'lbfgs'
-    >>> np.round(reg.predict([[0.0], [1.5]]), 1)
-    array([0. , 2.2])
+    >>> np.round(reg.predict([[0.0], [1.0]]), 1)
+    array([0., 1.])
     """
 
     def __init__(
