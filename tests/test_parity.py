@@ -17,6 +17,7 @@ n_iter_, t_, validation_scores_ and best_validation_score_ were always equal.
 
 import numpy as np
 import pytest
+from parity_cases import ACTIVATIONS
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.neural_network import MLPClassifier
 
@@ -32,19 +33,6 @@ needs_weighted_oracle = pytest.mark.sklearn_min(
     "1.7", "MLPClassifier.fit(sample_weight=...) is the oracle"
 )
 
-# Parity must hold whichever tanh form the CPU picks: tanh runs with each form
-# forced in turn (conftest's tanh_form), the other activations as they are.
-ACTIVATIONS = pytest.mark.parametrize(
-    ("activation", "tanh_form"),
-    [
-        ("identity", None),
-        ("logistic", None),
-        ("tanh", "native"),
-        ("tanh", "exp"),
-        ("relu", None),
-    ],
-    indirect=["tanh_form"],
-)
 TARGETS = ["binary", "multiclass", "multilabel"]
 STOCHASTIC = ["sgd", "adam"]
 

@@ -13,6 +13,7 @@ The largest deviations over this file are printed by
 
 import numpy as np
 import pytest
+from parity_cases import ACTIVATIONS
 from sklearn.datasets import make_regression
 from sklearn.neural_network import MLPRegressor
 
@@ -30,19 +31,6 @@ needs_weighted_oracle = pytest.mark.sklearn_min(
     "1.7", "MLPRegressor.fit(sample_weight=...) is the oracle"
 )
 
-# Parity must hold whichever tanh form the CPU picks: tanh runs with each form
-# forced in turn (conftest's tanh_form), the other activations as they are.
-ACTIVATIONS = pytest.mark.parametrize(
-    ("activation", "tanh_form"),
-    [
-        ("identity", None),
-        ("logistic", None),
-        ("tanh", "native"),
-        ("tanh", "exp"),
-        ("relu", None),
-    ],
-    indirect=["tanh_form"],
-)
 OUTPUTS = ["single", "multi"]
 LOSSES = ["squared_error", pytest.param("poisson", marks=needs_poisson_oracle)]
 STOCHASTIC = ["sgd", "adam"]
