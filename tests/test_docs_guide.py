@@ -76,3 +76,10 @@ def test_regression_block_prints_what_the_page_says(capsys):
         solver, score = run(_block("regression", "make_friedman1"), capsys).split()
     page = (DOCS / "user_guide" / "regression.rst").read_text(encoding="utf-8")
     assert f"prints ``{solver} {float(score):.2f}``" in page
+
+
+@pytest.mark.extras
+def test_skops_block_trusts_exactly_the_estimator(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    out = run(_block("production", "skops"), capsys)
+    assert out.strip() == "['skbareback.BareMLPClassifier']"
