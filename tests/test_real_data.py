@@ -90,8 +90,10 @@ def test_preprocessing_imputes_scales_and_encodes(real_data):
     import numpy as np
     import pandas as pd
 
+    # A missing string cell as pandas reads it from a file: NaN (scikit-learn
+    # 1.6's SimpleImputer takes a None for a category of its own).
     X = pd.DataFrame(
-        {"x": [1.0, np.nan, 3.0, 5.0], "c": ["a", None, "a", "b"]},
+        {"x": [1.0, np.nan, 3.0, 5.0], "c": ["a", np.nan, "a", "b"]},
     )
     Z = real_data.preprocessing(X).fit_transform(X)
     # x: the median 3 fills the gap, then standardised; c: 'a' fills it.
