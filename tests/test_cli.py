@@ -9,20 +9,10 @@ import subprocess
 import sys
 
 import pytest
+from helpers import assert_one_line_error
 
 from skbareback import _table
 from skbareback._cli import main
-
-
-def _assert_one_line_error(capsys, status, *fragments):
-    out, err = capsys.readouterr()
-    assert status == 2
-    assert out == ""
-    assert err.count("\n") == 1, err
-    assert err.startswith("error: ")
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in err, err
 
 
 def _small_csv(tmp_path):
@@ -87,13 +77,13 @@ def test_predicting_without_pandas_or_skops(tmp_path, capsys, monkeypatch, missi
     # In-process is enough here: the check runs before anything else.
     monkeypatch.setitem(sys.modules, missing, None)
     status = main([_small_csv(tmp_path), "--model", "m.skops"])
-    _assert_one_line_error(capsys, status, _table.INSTALL)
+    assert_one_line_error(capsys, status, _table.INSTALL)
 
 
 def test_builtin_rejects_too_many_folds(capsys):
     # Checked before any fit: digits' rarest class has 174 rows.
     status = main(["--cv", "200"])
-    _assert_one_line_error(capsys, status, "200-fold", "class 8 has 174")
+    assert_one_line_error(capsys, status, "200-fold", "class 8 has 174")
 
 
 # ------------------------------------------------------------ usage errors

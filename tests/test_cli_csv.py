@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from helpers import assert_one_line_error
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
@@ -72,17 +73,6 @@ def _penguins(n_per_class=12, seed=0):
 
 
 PENGUIN_HEADER = ("id", "bill_mm", "island", "sex", "observer", "species")
-
-
-def _assert_one_line_error(capsys, status, *fragments):
-    out, err = capsys.readouterr()
-    assert status == 2
-    assert out == ""
-    assert err.count("\n") == 1, err
-    assert err.startswith("error: ")
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in err, err
 
 
 def _read_predictions(path_or_text):
@@ -412,9 +402,7 @@ def test_malicious_pickle_is_never_executed(tmp_path, capsys):
     evil = tmp_path / "model.pkl"
     evil.write_bytes(payload)
     status = main([_write(tmp_path, _blobs()), "--model", str(evil)])
-    _assert_one_line_error(
-        capsys, status, "is not a model saved by", "not a skops file"
-    )
+    assert_one_line_error(capsys, status, "is not a model saved by", "not a skops file")
     assert not marker.exists()
 
 
@@ -424,7 +412,7 @@ def test_malicious_skops_file_is_never_built(tmp_path, capsys):
     sio.dump(_Evil(marker), evil)
     assert not marker.exists()
     status = main([_write(tmp_path, _blobs()), "--model", str(evil)])
-    _assert_one_line_error(capsys, status, "it holds ", "_Evil; refusing to load it")
+    assert_one_line_error(capsys, status, "it holds ", "_Evil; refusing to load it")
     assert not marker.exists()
 
 
@@ -468,12 +456,12 @@ def test_model_that_is_not_ours(tmp_path, capsys, penguin_model, kind, message):
     else:
         sio.dump(_other_model(kind), path)
     status = main([penguin_model[1], "--model", str(path)])
-    _assert_one_line_error(capsys, status, f"{path} is not a model saved by", message)
+    assert_one_line_error(capsys, status, f"{path} is not a model saved by", message)
 
 
 def test_missing_model_file(tmp_path, capsys, penguin_model):
     status = main([penguin_model[1], "--model", str(tmp_path / "none.skops")])
-    _assert_one_line_error(capsys, status, "no such file", "none.skops")
+    assert_one_line_error(capsys, status, "no such file", "none.skops")
 
 
 # ------------------------------------------------------------ bad prediction input
@@ -483,7 +471,7 @@ def test_new_rows_lacking_a_feature_column(tmp_path, capsys, penguin_model):
     rows = [[r[1], r[3], r[5]] for r in _penguins()]
     path = _write(tmp_path, rows, ("bill_mm", "sex", "species"), name="new.csv")
     status = main([path, "--model", penguin_model[0]])
-    _assert_one_line_error(
+    assert_one_line_error(
         capsys,
         status,
         "new.csv lacks the feature columns 'id', 'island', 'observer' that the "
@@ -496,7 +484,7 @@ def test_new_rows_with_text_in_a_numeric_column(tmp_path, capsys, penguin_model)
     rows[6][1] = "long"
     path = _write(tmp_path, rows, PENGUIN_HEADER, name="new.csv")
     status = main([path, "--model", penguin_model[0]])
-    _assert_one_line_error(
+    assert_one_line_error(
         capsys,
         status,
         "column 'bill_mm' held numbers in training",
@@ -507,13 +495,13 @@ def test_new_rows_with_text_in_a_numeric_column(tmp_path, capsys, penguin_model)
 def test_unwritable_output(tmp_path, capsys, penguin_model):
     out = str(tmp_path / "no" / "such" / "dir.csv")
     status = main([penguin_model[1], "--model", penguin_model[0], "--output", out])
-    _assert_one_line_error(capsys, status, f"cannot write {out}: no folder")
+    assert_one_line_error(capsys, status, f"cannot write {out}: no folder")
 
 
 def test_unwritable_save_fails_before_any_fit(tmp_path, capsys):
     save = str(tmp_path / "no" / "m.skops")
     status = main([_write(tmp_path, _blobs()), "--target", "species", "--save", save])
-    _assert_one_line_error(capsys, status, f"cannot write {save}: no folder")
+    assert_one_line_error(capsys, status, f"cannot write {save}: no folder")
 
 
 def test_save_into_a_folder_path(tmp_path, capsys):
@@ -533,19 +521,19 @@ def test_save_into_a_folder_path(tmp_path, capsys):
 def test_missing_file(tmp_path, capsys):
     path = str(tmp_path / "nope.csv")
     status = main([path, "--target", "species"])
-    _assert_one_line_error(capsys, status, "no such file", "nope.csv")
+    assert_one_line_error(capsys, status, "no such file", "nope.csv")
 
 
 def test_unreadable_path(tmp_path, capsys):
     status = main([str(tmp_path), "--target", "species"])
-    _assert_one_line_error(capsys, status, "cannot read")
+    assert_one_line_error(capsys, status, "cannot read")
 
 
 def test_not_utf8(tmp_path, capsys):
     path = tmp_path / "latin1.csv"
     path.write_bytes(b"x,species\n1,caf\xe9\n")
     status = main([str(path), "--target", "species"])
-    _assert_one_line_error(capsys, status, "not a UTF-8 CSV file")
+    assert_one_line_error(capsys, status, "not a UTF-8 CSV file")
 
 
 @pytest.mark.parametrize("text", ["", "\n\n"])
@@ -553,29 +541,29 @@ def test_empty_file(tmp_path, capsys, text):
     path = tmp_path / "empty.csv"
     path.write_text(text)
     status = main([str(path), "--target", "species"])
-    _assert_one_line_error(capsys, status, "empty.csv is empty")
+    assert_one_line_error(capsys, status, "empty.csv is empty")
 
 
 def test_header_without_rows(tmp_path, capsys):
     status = main([_write(tmp_path, []), "--target", "species"])
-    _assert_one_line_error(capsys, status, "no data rows")
+    assert_one_line_error(capsys, status, "no data rows")
 
 
 def test_missing_target_column(tmp_path, capsys):
     status = main([_write(tmp_path, _blobs()), "--target", "label"])
-    _assert_one_line_error(capsys, status, "no column 'label'", "'x1', 'x2', 'species'")
+    assert_one_line_error(capsys, status, "no column 'label'", "'x1', 'x2', 'species'")
 
 
 def test_drop_unknown_column(tmp_path, capsys):
     path = _write(tmp_path, _blobs())
     status = main([path, "--target", "species", "--drop", "x2", "id", "name"])
-    _assert_one_line_error(capsys, status, "no columns 'id', 'name' in")
+    assert_one_line_error(capsys, status, "no columns 'id', 'name' in")
 
 
 def test_drop_the_target(tmp_path, capsys):
     path = _write(tmp_path, _blobs())
     status = main([path, "--target", "species", "--drop", "species"])
-    _assert_one_line_error(capsys, status, "--drop names the target column 'species'")
+    assert_one_line_error(capsys, status, "--drop names the target column 'species'")
 
 
 @pytest.mark.parametrize("duplicate", ["species", "x1"])
@@ -583,14 +571,14 @@ def test_duplicate_column(tmp_path, capsys, duplicate):
     rows = [row + [row[0]] for row in _blobs()]
     path = _write(tmp_path, rows, header=(*HEADER, duplicate))
     status = main([path, "--target", "species"])
-    _assert_one_line_error(capsys, status, f"2 columns named {duplicate!r}")
+    assert_one_line_error(capsys, status, f"2 columns named {duplicate!r}")
 
 
 def test_row_with_too_many_fields(tmp_path, capsys):
     rows = _blobs()
     rows[2] = rows[2] + ["1"]
     status = main([_write(tmp_path, rows), "--target", "species"])
-    _assert_one_line_error(
+    assert_one_line_error(
         capsys,
         status,
         "not a well-formed CSV file",
@@ -601,7 +589,7 @@ def test_row_with_too_many_fields(tmp_path, capsys):
 def test_only_the_target_column(tmp_path, capsys):
     rows = [[label] for _, _, label in _blobs()]
     status = main([_write(tmp_path, rows, ("species",)), "--target", "species"])
-    _assert_one_line_error(capsys, status, "no feature columns besides 'species'")
+    assert_one_line_error(capsys, status, "no feature columns besides 'species'")
 
 
 @pytest.mark.parametrize(
@@ -618,19 +606,19 @@ def test_entirely_empty_column(tmp_path, capsys, cells, message):
     status = main(
         [_write(tmp_path, rows, ("x1", "notes", "species")), "--target", "species"]
     )
-    _assert_one_line_error(capsys, status, message)
+    assert_one_line_error(capsys, status, message)
 
 
 def test_entirely_empty_target(tmp_path, capsys):
     rows = [[a, b, "NA"] for a, b, _ in _blobs()]
     status = main([_write(tmp_path, rows), "--target", "species"])
-    _assert_one_line_error(capsys, status, "target column 'species' is entirely empty")
+    assert_one_line_error(capsys, status, "target column 'species' is entirely empty")
 
 
 def test_single_class(tmp_path, capsys):
     rows = [[a, b, "setosa"] for a, b, _ in _blobs()]
     status = main([_write(tmp_path, rows), "--target", "species"])
-    _assert_one_line_error(capsys, status, "single class, 'setosa'")
+    assert_one_line_error(capsys, status, "single class, 'setosa'")
 
 
 @pytest.mark.parametrize("cv", [None, "4"])
@@ -640,6 +628,6 @@ def test_too_few_rows_per_class(tmp_path, capsys, cv):
     args += [] if cv is None else ["--cv", cv]
     status = main(args)
     k = cv or "5"
-    _assert_one_line_error(
+    assert_one_line_error(
         capsys, status, f"too few rows per class for {k}-fold", "class 'rare' has 3"
     )

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from docstrings import numpydoc_section
+from helpers import numpydoc_section
 from sklearn.datasets import make_classification, make_multilabel_classification
 
 from skbareback import BareMLPClassifier

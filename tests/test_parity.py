@@ -17,7 +17,7 @@ n_iter_, t_, validation_scores_ and best_validation_score_ were always equal.
 
 import numpy as np
 import pytest
-from parity_cases import ACTIVATIONS
+from helpers import ACTIVATIONS
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.neural_network import MLPClassifier
 

@@ -10,7 +10,7 @@ import inspect
 import numpy as np
 import pytest
 import scipy.sparse
-from docstrings import numpydoc_section
+from helpers import numpydoc_section
 from sklearn.datasets import make_regression
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import r2_score

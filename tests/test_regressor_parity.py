@@ -13,7 +13,7 @@ The largest deviations over this file are printed by
 
 import numpy as np
 import pytest
-from parity_cases import ACTIVATIONS
+from helpers import ACTIVATIONS
 from sklearn.datasets import make_regression
 from sklearn.neural_network import MLPRegressor
 
