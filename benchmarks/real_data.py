@@ -73,17 +73,26 @@ TABLES = (
     Table("breast_cancer", "sklearn", "diagnosis"),
     Table("digits", "sklearn", "digit"),
     Table("birthwt", "MASS", "low", drop=("bwt",)),
+    Table("crabs", "MASS", "sp", drop=("index",), held_out=True),
+    Table("fgl", "MASS", "type", held_out=True),
     Table("Womenlf", "car", "partic"),
     Table("Pima.tr2", "MASS", "type"),
-    Table("Salaries", "car", "rank", held_out=True),
+    Table("Salaries", "car", "rank"),
+    Table("Housing", "Ecdat", "airco", held_out=True),
     Table("biopsy", "MASS", "class", drop=("ID",)),
+    Table("Mroz", "Ecdat", "work", drop=("hoursw", "hearnw", "wagew"), held_out=True),
     Table("Participation", "Ecdat", "lfp"),
     Table("Heating", "Ecdat", "depvar", drop=("idcase",)),
     Table("Fishing", "Ecdat", "mode"),
-    Table("Hdma", "Ecdat", "deny", held_out=True),
-    Table("Yogurt", "Ecdat", "choice", drop=("id",), held_out=True),
+    Table("Cowles", "car", "volunteer", held_out=True),
+    Table("Kakadu", "Ecdat", "answer", drop=("lower", "upper"), held_out=True),
+    Table("Hdma", "Ecdat", "deny"),
+    Table("Yogurt", "Ecdat", "choice", drop=("id",)),
     Table("Chile", "car", "vote"),
-    Table("Males", "Ecdat", "union", drop=("nr",), held_out=True),
+    Table("Treatment", "Ecdat", "treat", held_out=True),
+    Table("Cracker", "Ecdat", "choice", drop=("id",), held_out=True),
+    Table("Males", "Ecdat", "union", drop=("nr",)),
+    Table("Car", "Ecdat", "choice", held_out=True),
     Table("Benefits", "Ecdat", "ui"),
     Table("Star", "Ecdat", "freelunk", drop=("schidkn",)),
     Table("Computers", "Ecdat", "premium"),
@@ -232,9 +241,15 @@ def summarize(results):
     mlp = [r["models"]["MLP"] for r in results]
     gain = [b["accuracy"] - m["accuracy"] for b, m in zip(bare, mlp)]
     ratios = [r["time_ratio"] for r in results]
+    held_out = [g for g, r in zip(gain, results) if r["held_out"]]
     return {
         "mean_accuracy_gain": float(np.mean(gain)),
         "worst_accuracy_gain": float(min(gain)),
+        "held_out_accuracy_gain": {
+            "tables": sum(r["held_out"] for r in results),
+            "mean": float(np.mean(held_out)) if held_out else None,
+            "worst": min(held_out, default=None),
+        },
         "mean_log_loss": {
             "BareMLP": float(np.mean([b["log_loss"] for b in bare])),
             "MLP": float(np.mean([m["log_loss"] for m in mlp])),
@@ -275,10 +290,15 @@ def summary_lines(summary):
     """The targets, one line each."""
     loss = summary["mean_log_loss"]
     warned = summary["convergence_warnings"]
+    held = summary["held_out_accuracy_gain"]
     return "\n".join(
         [
             f"accuracy, BareMLP - MLP: mean {summary['mean_accuracy_gain']:+.4f}, "
             f"worst {summary['worst_accuracy_gain']:+.4f}",
+            f"  on the {held['tables']} held-out tables: mean {held['mean']:+.4f}, "
+            f"worst {held['worst']:+.4f}"
+            if held["tables"]
+            else "  (no held-out table in this run)",
             f"mean log-loss: BareMLP {loss['BareMLP']:.4f}, MLP {loss['MLP']:.4f}",
             f"fit time ratio BareMLP / MLP: median "
             f"{summary['median_time_ratio']:.2f}x, max "

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
-from ._losses import LOSSES
+from ._losses import LOSSES, PER_SAMPLE
 from ._network import Network, forward_logits
 from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
 from ._policy import max_iter_bound, plan
@@ -130,7 +130,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             has_validation_set=val is not None,
             dropout=has_dropout(self),
         )
-        self.solver_ = self._plan.solver
+        self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
         rs = check_random_state(self.random_state)
         net = self._network(X.shape[1], Y.shape[1])
         if first:
@@ -246,6 +246,12 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             # The internal split holds arrays; the scorer re-validates them.
             warnings.filterwarnings("ignore", message="X does not have valid feature")
             return float(scorer(self, X_raw, y, **kwargs)), val_loss
+
+    def _validation_losses(self, val):
+        """Each validation sample's loss under the current weights."""
+        out = self._logits(val[0])
+        OUTPUT_ACTIVATIONS[self.out_activation_][0](out)
+        return PER_SAMPLE[self.loss](val[1], out, self.out_activation_)
 
     # -------------------------------------------------------- prediction
 

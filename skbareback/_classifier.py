@@ -47,8 +47,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         0.468, no ConvergenceWarning (it: 94/100), 0.17x its fit time (median).
 
     alpha : float or 'auto', default='auto'
-        L2 penalty, divided by the sample (or minibatch) weight total. 'auto':
-        1.0 (a unit normal prior) for L-BFGS stopped early by 'auto', else 0.01.
+        L2 penalty, divided by the sample (or minibatch) weight total. 'auto'
+        is 0.01, but 1.0 (a unit normal prior) for L-BFGS stopped early by
+        'auto', then continued at 0.3, kept only if that lowers the validation
+        loss by over one standard error (see ``alpha_``).
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
@@ -124,12 +126,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         U(-1, 1) as the classic tutorials do: ``2 * random_sample(shape) - 1``.
 
     class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplying ``sample_weight``: a dict
-        ``{label: weight}``, or 'balanced' for weights inversely proportional
-        to the class frequencies in ``y`` (the same model as
-        ``sample_weight=compute_sample_weight('balanced', y)``). ``partial_fit``
-        takes a dict but not 'balanced', which one batch cannot estimate:
-        compute it once with ``compute_class_weight('balanced', classes=...)``.
+        Class weights multiplying ``sample_weight``: ``{label: weight}``, or
+        'balanced' for weights inversely proportional to the class frequencies
+        in ``y`` (as ``compute_sample_weight('balanced', y)``). ``partial_fit``
+        takes a dict but not 'balanced', which one batch cannot estimate.
 
     scoring : str, callable or None, default=None
         What early stopping watches: None for accuracy (as MLPClassifier; the
@@ -138,15 +138,12 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     blas_threads : int or None, default=1
         BLAS threads in ``fit`` and in predictions on 256 to 8192 rows, set
-        with threadpoolctl for the call. One thread is fastest for the
-        products of small-data networks, and immune to oversubscription: a
-        busy neighbour or parallel grid-search workers slow two-thread
-        products tenfold. None leaves BLAS as configured (for example by
-        ``threadpoolctl.threadpool_limits``), which can pay off for L-BFGS on
-        large data on an idle machine. Predictions on more rows share chunks
-        of 8192 rows among as many threads as BLAS may use in the process
-        (``threadpool_limits``, dask, loky and Ray worker limits apply), each
-        running BLAS on one thread.
+        with threadpoolctl for the call. One thread is fastest for small
+        networks and immune to oversubscription (busy neighbours or parallel
+        grid-search workers slow two-thread products tenfold). None leaves
+        BLAS as configured, which can pay off for L-BFGS on large data on an
+        idle machine. Larger predictions share chunks of 8192 rows among as
+        many threads as BLAS may use, each running BLAS on one thread.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of zeroing each hidden unit's output at a training step,
@@ -185,6 +182,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     solver_ : str
         The solver used by the last call, with 'auto' resolved.
+
+    alpha_ : float
+        The L2 penalty the returned weights were trained with.
 
     loss_ : float
         The training loss at the end of the last call.

@@ -4,6 +4,8 @@ A loss is a pair ``(value, delta)``. ``value(Y, P, sw, out_activation)`` is the
 (weighted) mean loss over samples; ``delta(Y, P, sw, out_activation, out)``
 writes into ``out`` the gradient, with respect to the output logits, of the
 loss *summed* over the samples (the caller divides by the weight total).
+``PER_SAMPLE[loss](Y, P, out_activation)`` is each sample's loss, whose
+weighted mean is the value.
 """
 
 import numpy as np
@@ -16,7 +18,7 @@ def _weighted_mean(per_sample, sw):
     return float(np.dot(sw, per_sample) / sw.sum())
 
 
-def log_loss_value(Y, P, sw, out_activation):
+def log_loss_per_sample(Y, P, out_activation):
     """Cross-entropy, with probabilities clipped to ``[eps, 1 - eps]`` as sklearn.
 
     Sigmoid outputs (binary, multilabel) add one binary cross-entropy per
@@ -28,9 +30,12 @@ def log_loss_value(Y, P, sw, out_activation):
     # Clipping the gathered values equals clipping P first, on less data.
     np.clip(p_true, eps, 1 - eps, out=p_true)
     per_sample = -np.log(p_true)
-    if per_sample.ndim == 2:
-        per_sample = per_sample.sum(axis=1)
-    return _weighted_mean(per_sample, sw)
+    return per_sample.sum(axis=1) if per_sample.ndim == 2 else per_sample
+
+
+def log_loss_value(Y, P, sw, out_activation):
+    """The mean cross-entropy (see :func:`log_loss_per_sample`)."""
+    return _weighted_mean(log_loss_per_sample(Y, P, out_activation), sw)
 
 
 def canonical_delta(Y, P, sw, out_activation, out):
@@ -44,10 +49,14 @@ def canonical_delta(Y, P, sw, out_activation, out):
         out *= sw[:, np.newaxis]
 
 
+def squared_error_per_sample(Y, P, out_activation):
+    """Half the squared error of the outputs, averaged over the outputs."""
+    return 0.5 * ((Y - P) ** 2).mean(axis=1)
+
+
 def squared_error_value(Y, P, sw, out_activation):
-    """Half the squared error of the output probabilities, averaged over outputs."""
-    per_sample = ((Y - P) ** 2).mean(axis=1)
-    return 0.5 * _weighted_mean(per_sample, sw)
+    """The mean of :func:`squared_error_per_sample`."""
+    return _weighted_mean(squared_error_per_sample(Y, P, out_activation), sw)
 
 
 def squared_error_delta(Y, P, sw, out_activation, out):
@@ -71,7 +80,7 @@ def squared_error_delta(Y, P, sw, out_activation, out):
         out *= P
 
 
-def poisson_value(Y, P, sw, out_activation):
+def poisson_per_sample(Y, P, out_activation):
     """Half the Poisson deviance of the means ``P``, summed over the outputs.
 
     As MLPRegressor: ``y log(y / p) - y + p`` per output, 0 log 0 being 0.
@@ -79,12 +88,22 @@ def poisson_value(Y, P, sw, out_activation):
     # A mean that underflowed to 0 under a positive count costs inf: the
     # divergence check reports it.
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_sample = (xlogy(Y, Y / P) - Y + P).sum(axis=1)
-    return _weighted_mean(per_sample, sw)
+        return (xlogy(Y, Y / P) - Y + P).sum(axis=1)
+
+
+def poisson_value(Y, P, sw, out_activation):
+    """The mean of :func:`poisson_per_sample`."""
+    return _weighted_mean(poisson_per_sample(Y, P, out_activation), sw)
 
 
 LOSSES = {
     "log_loss": (log_loss_value, canonical_delta),
     "squared_error": (squared_error_value, squared_error_delta),
     "poisson": (poisson_value, canonical_delta),
+}
+
+PER_SAMPLE = {
+    "log_loss": log_loss_per_sample,
+    "squared_error": squared_error_per_sample,
+    "poisson": poisson_per_sample,
 }

@@ -167,6 +167,9 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     solver_ : str
         The solver used by the last call, with 'auto' resolved.
 
+    alpha_ : float
+        The L2 penalty the returned weights were trained with.
+
     loss_ : float
         The training loss at the end of the last call.
 

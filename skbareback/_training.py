@@ -19,6 +19,7 @@ from sklearn.model_selection import train_test_split
 from ._callbacks import EpochHooks
 from ._network import Workspace, mask_stream
 from ._optimizers import OPTIMIZERS
+from ._policy import significantly_lower
 
 # Full-batch passes over more rows than this go chunk by chunk: activations
 # of one chunk instead of all the data.
@@ -85,6 +86,7 @@ class Training:
         params = self.params
         ws = Workspace(self.net, min(X.shape[0], _LBFGS_CHUNK_ROWS), params.dtype)
         grad = np.empty_like(params)
+        self.patience, self.halted = est._plan.patience, False
 
         def loss_grad(x):
             params[:] = x
@@ -94,39 +96,68 @@ class Training:
         def end_iteration(intermediate_result):
             params[:] = intermediate_result.x
             est.loss_ = float(intermediate_result.fun)
-            if self._end_epoch(val) or (
-                stopping and est._no_improvement_count > est._plan.patience
-            ):
+            self.halted = self._end_epoch(val)
+            if self.halted or (stopping and est._no_improvement_count > self.patience):
                 raise StopIteration
             self.epochs.begin()
 
         self.epochs = EpochHooks(self, train)
-        self.epochs.begin()
-        result = scipy.optimize.minimize(
-            loss_grad,
-            params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            options={
-                "maxfun": est.max_fun,
-                "maxiter": est._plan.max_iter,
-                "gtol": est.tol,
-            },
-            callback=end_iteration,
-        )
-        params[:] = result.x if self.best is None else self.best
+        run = (loss_grad, end_iteration)
+        results = [self._minimize(run, params, 0, 0)]
+        for alpha in est._plan.continuation if stopping else ():
+            results.append(self._continuation(run, alpha, val, results))
+        params[:] = results[-1].x if self.best is None else self.best
         self.epochs.close()
-        est.n_iter_ = min(result.nit, est._plan.max_iter)
-        est.loss_ = float(result.fun)
+        est.n_iter_ = min(sum(r.nit for r in results), est._plan.max_iter)
+        est.loss_ = float(results[-1].fun)
         est.best_loss_ = min(est.loss_curve_, default=est.loss_)
         # 99: a callback asked to stop, which is not a convergence failure.
-        if result.status not in (0, 99):
+        failed = [r for r in results if r.status not in (0, 99)]
+        if failed:
             warnings.warn(
                 f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
-                f"(status={result.status}): {result.message}.",
+                f"(status={failed[0].status}): {failed[0].message}.",
                 ConvergenceWarning,
                 stacklevel=5,
             )
+
+    def _minimize(self, run, start, nit, nfev):
+        """Run L-BFGS from ``start`` with the budget ``nit``/``nfev`` left."""
+        loss_grad, end_iteration = run
+        self.epochs.begin()
+        return scipy.optimize.minimize(
+            loss_grad,
+            start.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxfun": self.est.max_fun - nfev,
+                "maxiter": self.est._plan.max_iter - nit,
+                "gtol": self.est.tol,
+            },
+            callback=end_iteration,
+        )
+
+    def _continuation(self, run, alpha, val, results):
+        """Continue from the kept weights at penalty ``alpha``; keep them if
+        the validation loss falls by more than a standard error (see _policy).
+        """
+        est, kept = self.est, self.best.copy()
+        nit, nfev = sum(r.nit for r in results), sum(r.nfev for r in results)
+        if self.halted or nit >= est._plan.max_iter or nfev >= est.max_fun:
+            return results[-1]
+        self.params[:] = kept
+        baseline, kept_score = est._validation_losses(val), est.best_validation_score_
+        self.net.alpha, self.patience = alpha, est.n_iter_no_change
+        est.best_validation_score_, est._no_improvement_count = -np.inf, 0
+        result = self._minimize(run, kept, nit, nfev)
+        self.params[:] = self.best
+        if significantly_lower(est._validation_losses(val), baseline, val[3]):
+            est.alpha_ = alpha
+        else:
+            self.best[:] = kept
+            est.best_validation_score_ = kept_score
+        return result
 
     def _stochastic(self, train, val, incremental):
         est = self.est

@@ -4,12 +4,16 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_moons
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
 from skbareback import BareMLPClassifier
 from skbareback._policy import (
     ADAM_MIN_SAMPLES,
+    ALPHA_CONTINUATION,
     ALPHA_PRIOR,
     ALPHA_WEAK,
     AUTO_MAX_ITER,
@@ -20,6 +24,7 @@ from skbareback._policy import (
     auto_solver,
     max_iter_bound,
     plan,
+    significantly_lower,
     validation_size,
 )
 
@@ -79,6 +84,38 @@ def test_small_data_stop_on_the_validation_loss_under_a_normal_prior():
     assert (p.solver, p.early_stopping, p.scoring) == ("lbfgs", True, "loss")
     assert p.alpha == ALPHA_PRIOR == 1.0
     assert p.patience == LBFGS_PATIENCE_FACTOR * AUTO["n_iter_no_change"]
+    assert p.continuation == ALPHA_CONTINUATION == (0.3,)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"alpha": 1.0}, {"scoring": "accuracy"}, {"solver": "lbfgs"}, {"solver": "adam"}],
+)
+def test_only_the_policy_continues_at_a_weaker_penalty(change):
+    # An explicit alpha is kept, and the rule needs per-sample losses.
+    assert plan({**AUTO, **change}, n_samples=500).continuation == ()
+
+
+@pytest.mark.parametrize("k, lower", [(1.01, True), (0.99, False), (-2.0, False)])
+def test_significantly_lower_is_the_one_standard_error_rule(k, lower):
+    # Paired gains with a mean of exactly k standard errors.
+    z = np.random.default_rng(0).normal(size=50)
+    gain = (z - z.mean()) / z.std(ddof=1) + k / np.sqrt(z.size)
+    baseline = np.random.default_rng(1).exponential(size=z.size) + 3
+    assert significantly_lower(baseline - gain, baseline) is lower
+
+
+def test_significantly_lower_weights_as_kish_effective_samples():
+    rng = np.random.default_rng(0)
+    baseline = rng.exponential(size=40) + 1
+    for shift in np.linspace(-0.3, 0.3, 13):
+        losses = baseline - shift + rng.normal(scale=0.5, size=40)
+        plain = significantly_lower(losses, baseline)
+        # Equal weights change nothing; a zero weight drops its sample.
+        assert significantly_lower(losses, baseline, np.full(40, 3.0)) is plain
+        w = np.r_[np.ones(40), 0.0]
+        extra = significantly_lower(np.r_[losses, 9.0], np.r_[baseline, 0.0], w)
+        assert extra is plain
 
 
 def test_large_data_use_adam_with_early_stopping_and_the_weak_penalty():
@@ -142,10 +179,50 @@ def test_auto_fit_stops_on_the_validation_loss_and_keeps_its_params(noisy):
         clf.fit(*noisy)
     assert clf.solver_ == "lbfgs"
     assert len(clf.validation_loss_curve_) == clf.n_iter_
-    # The best iteration's weights are restored: they scored the best loss.
-    assert -clf.best_validation_score_ == pytest.approx(min(clf.validation_loss_curve_))
+    # The kept weights are those of one of the iterations.
+    assert -clf.best_validation_score_ in clf.validation_loss_curve_
     assert clf.get_params() == AUTO | {"random_state": 0}
     assert not hasattr(clf, "_plan")
+
+
+@pytest.fixture(scope="module")
+def moons_split():
+    # The split (of eight) on which alpha=1 holds the network near-linear.
+    X, y = make_moons(600, noise=0.2, random_state=3)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=3)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def test_the_continuation_frees_a_network_held_near_linear(moons_split):
+    X_train, X_test, y_train, y_test = moons_split
+    held = BareMLPClassifier(alpha=1.0, random_state=3).fit(X_train, y_train)
+    freed = BareMLPClassifier(random_state=3).fit(X_train, y_train)
+    assert held.alpha_ == 1.0 and held.score(X_test, y_test) < 0.9
+    assert freed.alpha_ == 0.3 and freed.score(X_test, y_test) > 0.95
+    assert freed.n_iter_ > held.n_iter_
+
+
+@pytest.mark.parametrize("data", ["moons", "noisy"])
+def test_the_kept_weights_score_the_best_validation_score(data, moons_split, noisy):
+    # Kept on moons, rejected on noisy labels: either way the model returned
+    # is the one whose validation loss best_validation_score_ reports.
+    if data == "moons":
+        (X, _, y, _), n, kept = moons_split, 400, 0.3
+    else:
+        (X, y), n, kept = noisy, 240, 1.0
+    clf = BareMLPClassifier(random_state=3).fit(X[:n], y[:n], X_val=X[n:], y_val=y[n:])
+    assert clf.alpha_ == kept
+    assert -clf.best_validation_score_ == pytest.approx(
+        log_loss(y[n:], clf.predict_proba(X[n:]))
+    )
+
+
+def test_the_continuation_stays_within_max_iter(moons_split):
+    X_train, _, y_train, _ = moons_split
+    with pytest.warns(ConvergenceWarning, match="after 5 iteration"):
+        clf = BareMLPClassifier(max_iter=5, random_state=3).fit(X_train, y_train)
+    assert (clf.n_iter_, clf.alpha_, len(clf.loss_curve_)) == (5, 1.0, 5)
 
 
 def test_auto_fit_is_reproducible(noisy):
@@ -165,8 +242,6 @@ def test_auto_probabilities_are_calmer_than_a_converged_fit(noisy):
         converged = BareMLPClassifier(
             random_state=0, early_stopping=False, alpha=1e-4
         ).fit(X[:240], y[:240])
-    from sklearn.metrics import log_loss
-
     test = slice(240, None)
     assert log_loss(y[test], stopped.predict_proba(X[test])) < log_loss(
         y[test], converged.predict_proba(X[test])
