@@ -295,10 +295,10 @@ def summary_lines(summary):
         [
             f"accuracy, BareMLP - MLP: mean {summary['mean_accuracy_gain']:+.4f}, "
             f"worst {summary['worst_accuracy_gain']:+.4f}",
-            f"  on the {held['tables']} held-out tables: mean {held['mean']:+.4f}, "
-            f"worst {held['worst']:+.4f}"
+            f"accuracy on the {held['tables']} held-out tables, BareMLP - MLP: "
+            f"mean {held['mean']:+.4f}, worst {held['worst']:+.4f}"
             if held["tables"]
-            else "  (no held-out table in this run)",
+            else "accuracy on held-out tables: none in this run",
             f"mean log-loss: BareMLP {loss['BareMLP']:.4f}, MLP {loss['MLP']:.4f}",
             f"fit time ratio BareMLP / MLP: median "
             f"{summary['median_time_ratio']:.2f}x, max "

@@ -41,10 +41,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
         The optimizer, stored in ``solver_``. 'auto' is 'lbfgs' below 50,000
-        samples, else (or with ``partial_fit``, ``dropout``) 'adam'. On the 20
-        tables of ``benchmarks/real_data.py`` the defaults score +0.006
-        accuracy over ``MLPClassifier()`` (-0.020 at worst), log-loss 0.442 to
-        0.468, no ConvergenceWarning (it: 94/100), 0.17x its fit time (median).
+        samples, else (or with ``partial_fit``, ``dropout``) 'adam'. On the 29
+        tables of ``benchmarks/real_data.py`` the defaults score +0.011
+        accuracy over ``MLPClassifier()`` (-0.019 at worst), log-loss 0.505 to
+        0.557, no ConvergenceWarning (it: 129/145), 0.21x its fit time (median).
 
     alpha : float or 'auto', default='auto'
         L2 penalty, divided by the sample (or minibatch) weight total. 'auto'

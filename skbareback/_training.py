@@ -106,6 +106,9 @@ class Training:
         results = [self._minimize(run, params, 0, 0)]
         for alpha in est._plan.continuation if stopping else ():
             results.append(self._continuation(run, alpha, val, results))
+            # Each step of the path must earn its place, or the path ends.
+            if est.alpha_ != alpha:
+                break
         params[:] = results[-1].x if self.best is None else self.best
         self.epochs.close()
         est.n_iter_ = min(sum(r.nit for r in results), est._plan.max_iter)

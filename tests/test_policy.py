@@ -218,6 +218,18 @@ def test_the_kept_weights_score_the_best_validation_score(data, moons_split, noi
     )
 
 
+def test_the_continuation_runs_for_weighted_regression_too():
+    from skbareback import BareMLPRegressor
+
+    X, y = make_moons(400, noise=0.2, random_state=0)
+    sw = np.random.default_rng(0).uniform(0.5, 2, len(y))
+    auto = dict(alpha="auto", early_stopping="auto", random_state=0)
+    a, b = (BareMLPRegressor(**auto).fit(X, y, sample_weight=sw) for _ in range(2))
+    assert a.alpha_ in (1.0, ALPHA_CONTINUATION[0]) and a.solver_ == "lbfgs"
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert a.score(X, y) > 0.5
+
+
 def test_the_continuation_stays_within_max_iter(moons_split):
     X_train, _, y_train, _ = moons_split
     with pytest.warns(ConvergenceWarning, match="after 5 iteration"):

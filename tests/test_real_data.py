@@ -114,3 +114,30 @@ def test_command_line_parses_bare_params(real_data):
     args = real_data.parse_args(["--only", "iris,HI", "--bare-param", "alpha=0.1"])
     assert [t.name for t in args.tables] == ["iris", "HI"]
     assert args.bare_param == [("alpha", 0.1)]
+
+
+def test_the_committed_results_are_what_the_pages_quote(real_data):
+    # The README's table and summary are the committed run's, verbatim, and
+    # the docstring and the user guide quote its summary figures.
+    from skbareback import BareMLPClassifier
+
+    root = PATH.parents[1]
+    results = json.loads((root / "benchmarks" / "real_data.json").read_text())
+    readme = (root / "README.md").read_text()
+    assert real_data.markdown_table(results["tables"]) in readme
+    for line in real_data.summary_lines(results["summary"]).splitlines():
+        assert f"- {line}" in readme
+    summary = results["summary"]
+    figures = [
+        f"{len(results['tables'])} tables",
+        f"{summary['mean_accuracy_gain']:+.3f}",
+        f"{summary['worst_accuracy_gain']:+.3f}",
+        f"{summary['mean_log_loss']['BareMLP']:.3f}",
+        f"{summary['mean_log_loss']['MLP']:.3f}",
+        f"{summary['median_time_ratio']:.2f}x",
+    ]
+    guide = (root / "docs" / "user_guide" / "defaults.rst").read_text()
+    docstring = " ".join(BareMLPClassifier.__doc__.split())
+    for text in (docstring, " ".join(guide.split())):
+        for figure in figures:
+            assert figure in text, figure
