@@ -82,8 +82,22 @@ class Training:
                 UserWarning,
                 stacklevel=5,
             )
+        run = self._lbfgs_functions(train, val, stopping)
+        self.epochs = EpochHooks(self, train)
+        results = [self._minimize(run, self.params, 0, 0)]
+        for alpha in est._plan.continuation if stopping else ():
+            if self.halted or self._spent(results) is None:
+                break
+            results.append(self._continuation(run, alpha, val, results))
+            # Each step of the path must earn its place, or the path ends.
+            if est.alpha_ != alpha:
+                break
+        self._end_lbfgs(results)
+
+    def _lbfgs_functions(self, train, val, stopping):
+        """The loss-and-gradient and end-of-iteration functions of L-BFGS."""
+        est, params = self.est, self.params
         X, Y, _, sw = train
-        params = self.params
         ws = Workspace(self.net, min(X.shape[0], _LBFGS_CHUNK_ROWS), params.dtype)
         grad = np.empty_like(params)
         self.patience, self.halted = est._plan.patience, False
@@ -101,15 +115,12 @@ class Training:
                 raise StopIteration
             self.epochs.begin()
 
-        self.epochs = EpochHooks(self, train)
-        run = (loss_grad, end_iteration)
-        results = [self._minimize(run, params, 0, 0)]
-        for alpha in est._plan.continuation if stopping else ():
-            results.append(self._continuation(run, alpha, val, results))
-            # Each step of the path must earn its place, or the path ends.
-            if est.alpha_ != alpha:
-                break
-        params[:] = results[-1].x if self.best is None else self.best
+        return loss_grad, end_iteration
+
+    def _end_lbfgs(self, results):
+        """Keep the chosen weights and record the fit, warning on a failure."""
+        est = self.est
+        self.params[:] = results[-1].x if self.best is None else self.best
         self.epochs.close()
         est.n_iter_ = min(sum(r.nit for r in results), est._plan.max_iter)
         est.loss_ = float(results[-1].fun)
@@ -121,11 +132,18 @@ class Training:
                 f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
                 f"(status={failed[0].status}): {failed[0].message}.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
+    def _spent(self, results):
+        """``(iterations, evaluations)`` spent so far, or None if that is all."""
+        nit, nfev = sum(r.nit for r in results), sum(r.nfev for r in results)
+        if nit >= self.est._plan.max_iter or nfev >= self.est.max_fun:
+            return None
+        return nit, nfev
+
     def _minimize(self, run, start, nit, nfev):
-        """Run L-BFGS from ``start`` with the budget ``nit``/``nfev`` left."""
+        """Run L-BFGS from ``start`` on what ``nit`` and ``nfev`` left of the budget."""
         loss_grad, end_iteration = run
         self.epochs.begin()
         return scipy.optimize.minimize(
@@ -142,18 +160,17 @@ class Training:
         )
 
     def _continuation(self, run, alpha, val, results):
-        """Continue from the kept weights at penalty ``alpha``; keep them if
-        the validation loss falls by more than a standard error (see _policy).
+        """Continue L-BFGS from the kept weights under the penalty ``alpha``.
+
+        The continuation's best weights replace the kept ones only if their
+        validation loss is lower by over one standard error (see _policy).
         """
         est, kept = self.est, self.best.copy()
-        nit, nfev = sum(r.nit for r in results), sum(r.nfev for r in results)
-        if self.halted or nit >= est._plan.max_iter or nfev >= est.max_fun:
-            return results[-1]
         self.params[:] = kept
         baseline, kept_score = est._validation_losses(val), est.best_validation_score_
         self.net.alpha, self.patience = alpha, est.n_iter_no_change
         est.best_validation_score_, est._no_improvement_count = -np.inf, 0
-        result = self._minimize(run, kept, nit, nfev)
+        result = self._minimize(run, kept, *self._spent(results))
         self.params[:] = self.best
         if significantly_lower(est._validation_losses(val), baseline, val[3]):
             est.alpha_ = alpha

@@ -272,3 +272,22 @@ def test_auto_probabilities_are_calmer_than_a_converged_fit(noisy):
 def test_auto_settings_reject_bad_values(noisy, name, value, error):
     with pytest.raises(error, match=name):
         BareMLPClassifier(**{name: value}).fit(*noisy)
+
+
+def test_a_halted_fit_runs_no_continuation(moons_split, monkeypatch):
+    # A callback that stops training ends the fit there: the iterations are
+    # those of the first stage, counted once, and no warning is raised.
+    from skbareback import _training
+
+    ends = []
+
+    def stop_at_the_fourth(hooks):
+        ends.append(1)
+        return len(ends) == 4
+
+    monkeypatch.setattr(_training.EpochHooks, "end", stop_at_the_fourth)
+    X_train, _, y_train, _ = moons_split
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = BareMLPClassifier(random_state=3).fit(X_train, y_train)
+    assert (clf.n_iter_, len(clf.loss_curve_), clf.alpha_) == (4, 4, 1.0)
