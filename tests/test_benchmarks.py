@@ -1,27 +1,18 @@
 """Smoke test of benchmarks/bench.py: a tiny workload, one repetition."""
 
 import dataclasses
-import importlib.util
 import json
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+from helpers import BENCHMARKS, benchmark_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    """benchmarks/bench.py, imported by path (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("skbareback_bench", BENCH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    with benchmark_script("bench") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +89,8 @@ def test_command_line_rejects(bench, argv):
 def test_summary_condenses_a_json_run(bench, tiny_rows, tmp_path):
     path = tmp_path / "bench.json"
     bench.save_json(path, bench.environment(), bench.Config(), tiny_rows, busy=False)
-    spec = importlib.util.spec_from_file_location(
-        "skbareback_summary", BENCH_PATH.parent / "summary.py"
-    )
-    summary = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(summary)
-    lines = summary.summarize(json.loads(path.read_text())).splitlines()
+    with benchmark_script("summary") as summary:
+        lines = summary.summarize(json.loads(path.read_text())).splitlines()
     assert lines[0].startswith("CPU: ") and "NumPy SIMD: " in lines[0]
     rows = [line for line in lines[4:] if line.startswith("| xor")]
     assert [row.split(" | ")[1] for row in rows] == ["adam", "lbfgs"]
@@ -116,14 +103,10 @@ def test_floor_loop_trains_the_same_network():
     # The floor is only a floor if it does the estimator's work: it must learn.
     from sklearn.datasets import load_digits
 
-    spec = importlib.util.spec_from_file_location(
-        "skbareback_floor", BENCH_PATH.parent / "floor.py"
-    )
-    floor = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(floor)
     X, y = load_digits(return_X_y=True)
     X = X / 16
-    W0, c0, W1, c1 = floor.minimal_adam(X, y, epochs=30)
+    with benchmark_script("floor") as floor:
+        W0, c0, W1, c1 = floor.minimal_adam(X, y, epochs=30)
     logits = np.tanh(X @ W0 + c0) @ W1 + c1
     assert (logits.argmax(axis=1) == y).mean() > 0.95
 
@@ -131,14 +114,10 @@ def test_floor_loop_trains_the_same_network():
 def test_time_split_accounts_for_the_fit_and_restores_the_network(monkeypatch):
     from skbareback import _activations, _network
 
-    monkeypatch.syspath_prepend(str(BENCH_PATH.parent))
-    spec = importlib.util.spec_from_file_location(
-        "skbareback_time_split", BENCH_PATH.parent / "time_split.py"
-    )
-    time_split = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(time_split)
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
     before = _activations.HIDDEN_ACTIVATIONS["tanh"], _network.np
-    totals, total = time_split.split(400, 5, 8, epochs=2, activation="tanh")
+    with benchmark_script("time_split") as time_split:
+        totals, total = time_split.split(400, 5, 8, epochs=2, activation="tanh")
     assert (_activations.HIDDEN_ACTIVATIONS["tanh"], _network.np) == before
     assert set(totals) == {"activation", "derivative", "matrix products"}
     assert all(seconds > 0 for seconds in totals.values())

@@ -1,25 +1,16 @@
 """Smoke test of benchmarks/real_data.py: two tables, two folds."""
 
-import importlib.util
 import json
 import re
-import sys
-from pathlib import Path
 
 import pytest
-
-PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "real_data.py"
+from helpers import BENCHMARKS, benchmark_script
 
 
 @pytest.fixture(scope="module")
 def real_data():
-    """benchmarks/real_data.py, imported by path (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("skbareback_real_data", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    with benchmark_script("real_data") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +112,7 @@ def test_the_committed_results_are_what_the_pages_quote(real_data):
     # the docstring and the user guide quote its summary figures.
     from skbareback import BareMLPClassifier
 
-    root = PATH.parents[1]
+    root = BENCHMARKS.parent
     results = json.loads((root / "benchmarks" / "real_data.json").read_text())
     readme = (root / "README.md").read_text()
     assert real_data.markdown_table(results["tables"]) in readme
