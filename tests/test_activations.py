@@ -213,3 +213,18 @@ def test_softmax_is_overflow_safe_at_the_largest_floats(dtype):
     with no_runtime_warning():
         out = apply(softmax, z)
     assert_array_equal(out, [[1.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_columns", [1, 2, 4, 10, 32, 33, 60])
+def test_row_max_is_numpys(dtype, n_columns):
+    # Column by column for few columns, NumPy's reduction for many: the same
+    # values either way, infinities and NaN included.
+    from skbareback._activations import row_max
+
+    z = np.random.default_rng(n_columns).normal(size=(50, n_columns)).astype(dtype)
+    z[0, -1], z[1, 0], z[2, :] = np.inf, -np.inf, -np.inf
+    z[3, n_columns // 2] = np.nan
+    expected = z.max(axis=1, keepdims=True)
+    assert_array_equal(row_max(z), expected)
+    assert row_max(z).dtype == dtype
