@@ -42,15 +42,15 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
         The optimizer, stored in ``solver_``. 'auto' is 'lbfgs' below 50,000
         samples, else (or with ``partial_fit``, ``dropout``) 'adam'. On the 29
-        tables of ``benchmarks/real_data.py`` the defaults score +0.011
+        tables of ``benchmarks/real_data.py`` the defaults score +0.010
         accuracy over ``MLPClassifier()`` (-0.019 at worst), log-loss 0.505 to
         0.557, no ConvergenceWarning (it: 129/145), 0.21x its fit time (median).
 
     alpha : float or 'auto', default='auto'
         L2 penalty, divided by the sample (or minibatch) weight total. 'auto'
         is 0.01, but 1.0 (a unit normal prior) for L-BFGS stopped early by
-        'auto', then continued at 0.3, kept only if that lowers the validation
-        loss by over one standard error (see ``alpha_``).
+        'auto' (at most 200 iterations), then continued at 0.3, kept only if
+        that lowers the validation loss by over one standard error.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.

@@ -7,6 +7,7 @@ the fitted records (``loss_curve_``, ``n_iter_``, the validation records) onto
 the estimator as it goes.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -101,6 +102,7 @@ class Training:
         ws = Workspace(self.net, min(X.shape[0], _LBFGS_CHUNK_ROWS), params.dtype)
         grad = np.empty_like(params)
         self.patience, self.halted = est._plan.patience, False
+        self.stage_left = est._plan.first_stage_max_iter or math.inf
 
         def loss_grad(x):
             params[:] = x
@@ -111,11 +113,16 @@ class Training:
             params[:] = intermediate_result.x
             est.loss_ = float(intermediate_result.fun)
             self.halted = self._end_epoch(val)
-            if self.halted or (stopping and est._no_improvement_count > self.patience):
+            if self.halted or (stopping and self._stage_ends()):
                 raise StopIteration
             self.epochs.begin()
 
         return loss_grad, end_iteration
+
+    def _stage_ends(self):
+        """Whether an L-BFGS stage lost its patience or ran its iterations."""
+        self.stage_left -= 1
+        return self.est._no_improvement_count > self.patience or self.stage_left <= 0
 
     def _end_lbfgs(self, results):
         """Keep the chosen weights and record the fit, warning on a failure."""
@@ -169,6 +176,7 @@ class Training:
         self.params[:] = kept
         baseline, kept_score = est._validation_losses(val), est.best_validation_score_
         self.net.alpha, self.patience = alpha, est.n_iter_no_change
+        self.stage_left = math.inf
         est.best_validation_score_, est._no_improvement_count = -np.inf, 0
         result = self._minimize(run, kept, *self._spent(results))
         self.params[:] = self.best

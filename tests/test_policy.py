@@ -17,6 +17,7 @@ from skbareback._policy import (
     ALPHA_PRIOR,
     ALPHA_WEAK,
     AUTO_MAX_ITER,
+    FIRST_STAGE_MAX_ITER,
     LBFGS_PATIENCE_FACTOR,
     MIN_VALIDATION_SAMPLES,
     MLP_MAX_ITER,
@@ -85,6 +86,7 @@ def test_small_data_stop_on_the_validation_loss_under_a_normal_prior():
     assert p.alpha == ALPHA_PRIOR == 1.0
     assert p.patience == LBFGS_PATIENCE_FACTOR * AUTO["n_iter_no_change"]
     assert p.continuation == ALPHA_CONTINUATION == (0.3,)
+    assert p.first_stage_max_iter == FIRST_STAGE_MAX_ITER == MLP_MAX_ITER
 
 
 @pytest.mark.parametrize(
@@ -93,7 +95,8 @@ def test_small_data_stop_on_the_validation_loss_under_a_normal_prior():
 )
 def test_only_the_policy_continues_at_a_weaker_penalty(change):
     # An explicit alpha is kept, and the rule needs per-sample losses.
-    assert plan({**AUTO, **change}, n_samples=500).continuation == ()
+    p = plan({**AUTO, **change}, n_samples=500)
+    assert (p.continuation, p.first_stage_max_iter) == ((), None)
 
 
 @pytest.mark.parametrize("k, lower", [(1.01, True), (0.99, False), (-2.0, False)])
@@ -291,3 +294,19 @@ def test_a_halted_fit_runs_no_continuation(moons_split, monkeypatch):
         warnings.simplefilter("error")
         clf = BareMLPClassifier(random_state=3).fit(X_train, y_train)
     assert (clf.n_iter_, len(clf.loss_curve_), clf.alpha_) == (4, 4, 1.0)
+
+
+def test_the_continuation_takes_over_after_the_first_stage_budget():
+    # With a patience longer than the budget, the first stage runs exactly
+    # FIRST_STAGE_MAX_ITER iterations under alpha=1, as an explicit alpha=1
+    # fit does, then the continuation goes on; no warning either way.
+    X, y = make_classification(600, 20, n_informative=10, random_state=0)
+    params = dict(n_iter_no_change=1000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        auto = BareMLPClassifier(**params).fit(X, y)
+        held = BareMLPClassifier(alpha=1.0, **params).fit(X, y)
+    n = FIRST_STAGE_MAX_ITER
+    assert held.n_iter_ > n and auto.n_iter_ > n
+    assert auto.loss_curve_[:n] == held.loss_curve_[:n]
+    assert auto.loss_curve_[n] != held.loss_curve_[n]
