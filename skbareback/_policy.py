@@ -241,6 +241,8 @@ def significantly_lower(losses, baseline, sample_weight=None):
     gain = np.asarray(baseline, dtype=float) - np.asarray(losses, dtype=float)
     w = np.ones_like(gain) if sample_weight is None else np.asarray(sample_weight)
     n = w.sum() ** 2 / np.dot(w, w)
+    if n <= 1:
+        return False  # one sample has no spread to measure an error by
     mean = np.average(gain, weights=w)
     variance = np.average((gain - mean) ** 2, weights=w) * n / (n - 1)
     return bool(mean > math.sqrt(variance / n))

@@ -108,6 +108,11 @@ def test_significantly_lower_is_the_one_standard_error_rule(k, lower):
     assert significantly_lower(baseline - gain, baseline) is lower
 
 
+def test_one_sample_is_never_significantly_lower():
+    assert not significantly_lower([0.1], [5.0])
+    assert not significantly_lower([0.1, 0.2], [5.0, 5.0], [1.0, 0.0])
+
+
 def test_significantly_lower_weights_as_kish_effective_samples():
     rng = np.random.default_rng(0)
     baseline = rng.exponential(size=40) + 1
