@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
-from ._losses import LOSSES, PER_SAMPLE
+from ._losses import PER_SAMPLE, weighted_mean
 from ._network import Network, forward_logits
 from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
 from ._policy import max_iter_bound, plan
@@ -234,9 +234,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         """Return the validation score (higher is better) and loss."""
         X, Y, y, sw, X_raw = val
         logits = self._logits(X)
-        out = logits.copy()
-        OUTPUT_ACTIVATIONS[self.out_activation_][0](out)
-        val_loss = LOSSES[self.loss][0](Y, out, sw, self.out_activation_)
+        val_loss = weighted_mean(self._sample_losses(logits.copy(), Y), sw)
         if self._plan.scoring is None:
             return self._default_score(logits, y, sw), val_loss
         if self._plan.scoring == "loss":
@@ -249,9 +247,12 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
 
     def _validation_losses(self, val):
         """Each validation sample's loss under the current weights."""
-        out = self._logits(val[0])
-        OUTPUT_ACTIVATIONS[self.out_activation_][0](out)
-        return PER_SAMPLE[self.loss](val[1], out, self.out_activation_)
+        return self._sample_losses(self._logits(val[0]), val[1])
+
+    def _sample_losses(self, logits, Y):
+        """Each sample's loss, from its logits (overwritten by the outputs)."""
+        OUTPUT_ACTIVATIONS[self.out_activation_][0](logits)
+        return PER_SAMPLE[self.loss](Y, logits, self.out_activation_)
 
     # -------------------------------------------------------- prediction
 

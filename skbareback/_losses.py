@@ -12,7 +12,8 @@ import numpy as np
 from scipy.special import xlogy
 
 
-def _weighted_mean(per_sample, sw):
+def weighted_mean(per_sample, sw):
+    """The mean of ``per_sample`` weighted by ``sw`` (None: unweighted)."""
     if sw is None:
         return float(per_sample.mean())
     return float(np.dot(sw, per_sample) / sw.sum())
@@ -35,7 +36,7 @@ def log_loss_per_sample(Y, P, out_activation):
 
 def log_loss_value(Y, P, sw, out_activation):
     """The mean cross-entropy (see :func:`log_loss_per_sample`)."""
-    return _weighted_mean(log_loss_per_sample(Y, P, out_activation), sw)
+    return weighted_mean(log_loss_per_sample(Y, P, out_activation), sw)
 
 
 def canonical_delta(Y, P, sw, out_activation, out):
@@ -56,7 +57,7 @@ def squared_error_per_sample(Y, P, out_activation):
 
 def squared_error_value(Y, P, sw, out_activation):
     """The mean of :func:`squared_error_per_sample`."""
-    return _weighted_mean(squared_error_per_sample(Y, P, out_activation), sw)
+    return weighted_mean(squared_error_per_sample(Y, P, out_activation), sw)
 
 
 def squared_error_delta(Y, P, sw, out_activation, out):
@@ -93,7 +94,7 @@ def poisson_per_sample(Y, P, out_activation):
 
 def poisson_value(Y, P, sw, out_activation):
     """The mean of :func:`poisson_per_sample`."""
-    return _weighted_mean(poisson_per_sample(Y, P, out_activation), sw)
+    return weighted_mean(poisson_per_sample(Y, P, out_activation), sw)
 
 
 LOSSES = {

@@ -87,9 +87,10 @@ class Training:
         self.epochs = EpochHooks(self, train)
         results = [self._minimize(run, self.params, 0, 0)]
         for alpha in est._plan.continuation if stopping else ():
-            if self.halted or self._spent(results) is None:
+            spent = self._spent(results)
+            if self.halted or spent is None:
                 break
-            results.append(self._continuation(run, alpha, val, results))
+            results.append(self._continuation(run, alpha, val, spent))
             # Each step of the path must earn its place, or the path ends.
             if est.alpha_ != alpha:
                 break
@@ -166,7 +167,7 @@ class Training:
             callback=end_iteration,
         )
 
-    def _continuation(self, run, alpha, val, results):
+    def _continuation(self, run, alpha, val, spent):
         """Continue L-BFGS from the kept weights under the penalty ``alpha``.
 
         The continuation's best weights replace the kept ones only if their
@@ -178,7 +179,7 @@ class Training:
         self.net.alpha, self.patience = alpha, est.n_iter_no_change
         self.stage_left = math.inf
         est.best_validation_score_, est._no_improvement_count = -np.inf, 0
-        result = self._minimize(run, kept, *self._spent(results))
+        result = self._minimize(run, kept, *spent)
         self.params[:] = self.best
         if significantly_lower(est._validation_losses(val), baseline, val[3]):
             est.alpha_ = alpha
