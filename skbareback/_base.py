@@ -4,8 +4,9 @@
 network and its parameter vector, and hands them to one
 :class:`~skbareback._training.Training` for ``fit``, ``partial_fit`` and
 ``warm_start`` alike. A subclass says what its targets are: how they are
-encoded (``_encode_targets``), weighted (``_sample_weight``), which output
-activation and losses fit them, and how a validation set is scored.
+encoded (``_encode_targets``), weighted (``_sample_weight``) and scaled
+(``_scale_targets``), which output activation and losses fit them, and how a
+validation set is scored.
 """
 
 import math
@@ -122,6 +123,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         )
         Y, y = self._encode_targets(y, X.dtype, first, incremental, classes)
         sw = self._sample_weight(y, sample_weight, X, incremental)
+        Y = self._scale_targets(Y, sw, first)
         val = self._validation_set(val, X.dtype, incremental)
         self._plan = plan(
             self.get_params(),
@@ -152,7 +154,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             [n_features, *sizes, n_outputs],
             self.activation,
             self._out_activation(n_outputs),
-            self.loss,
+            self._training_loss(),
             self._plan.alpha,
             self.fit_intercept,
             dropout_rates(self.dropout, len(sizes)),
@@ -222,7 +224,24 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             raise ValueError(
                 f"X_val has {X.shape[0]} samples but y_val has {Y.shape[0]}."
             )
+        Y = self._scale_targets(Y, None, False)
         return X, Y, y, self._sample_weight(y, sw, X, incremental), X_raw
+
+    def _constant_loss(self, Y, sw):
+        """The training loss of the best constant prediction (inf: unknown)."""
+        return math.inf
+
+    def _scale_hint(self):
+        """What a fit that the data's scale defeats advises, beyond scaling X."""
+        return ""
+
+    def _training_loss(self):
+        """The ``LOSSES`` key whose value and gradient the network trains."""
+        return self.loss
+
+    def _scale_targets(self, Y, sw, first):
+        """The targets the network trains on (the regressor rescales them)."""
+        return Y
 
     def _default_score(self, logits, y, sw):
         """The validation score with ``scoring=None``, as scikit-learn's."""

@@ -81,6 +81,17 @@ def squared_error_delta(Y, P, sw, out_activation, out):
         out *= P
 
 
+def mean_squared_error_delta(Y, P, sw, out_activation, out):
+    """The exact gradient of :func:`squared_error_value` after the identity.
+
+    That is, of the error averaged over the outputs, as it is reported; with
+    several outputs L-BFGS's line search needs the two to agree.
+    """
+    canonical_delta(Y, P, sw, out_activation, out)
+    if P.shape[1] > 1:
+        out /= P.shape[1]
+
+
 def poisson_per_sample(Y, P, out_activation):
     """Half the Poisson deviance of the means ``P``, summed over the outputs.
 
@@ -101,6 +112,9 @@ LOSSES = {
     "log_loss": (log_loss_value, canonical_delta),
     "squared_error": (squared_error_value, squared_error_delta),
     "poisson": (poisson_value, canonical_delta),
+    # The regressor's policy trains exactly the loss it reports (see
+    # BareMLPRegressor._training_loss); "squared_error" keeps MLPRegressor's.
+    "mean_squared_error": (squared_error_value, mean_squared_error_delta),
 }
 
 PER_SAMPLE = {

@@ -43,6 +43,10 @@ _BOOLEANS = (
 # Settings that may be left to the 'auto' policy (see _policy.py).
 _AUTO = ("alpha", "max_iter", "early_stopping")
 
+# Booleans that may be left to the policy too (only the regressor has
+# scale_target).
+_AUTO_BOOLEANS = ("early_stopping", "scale_target")
+
 
 def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
@@ -133,11 +137,10 @@ def check_params(est):
         if name in _AUTO and _is_auto(getattr(est, name)):
             continue
         _check_number(name, getattr(est, name), *rule)
-    early_stopping = est.early_stopping
-    if not (_is_bool(early_stopping) or _is_auto(early_stopping)):
-        raise TypeError(
-            f"early_stopping must be a bool or 'auto', got {early_stopping!r}."
-        )
+    for name in _AUTO_BOOLEANS:
+        value = getattr(est, name, False)
+        if not (_is_bool(value) or _is_auto(value)):
+            raise TypeError(f"{name} must be a bool or 'auto', got {value!r}.")
     for name in _BOOLEANS:
         if not _is_bool(getattr(est, name)):
             raise TypeError(f"{name} must be a bool, got {getattr(est, name)!r}.")

@@ -1,15 +1,13 @@
 """BareMLPRegressor: continuous targets in, predicted values out."""
 
 import numpy as np
-import scipy.sparse
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseBareMLP
 from ._callbacks import with_callbacks
+from ._scaling import constant_loss, location_scale, real_targets, scale, unscale
 from ._weights import check_sample_weight
 
 
@@ -18,10 +16,11 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
     parameters with the same meanings, and for the same hyperparameters and
-    ``random_state`` the same model. Three defaults differ: ``solver='auto'``
-    (L-BFGS below 1000 samples), ``tanh`` and ``alpha=0.01``. It adds
-    ``fit_intercept``, ``weight_init``, ``scoring``, a user validation set,
-    ``blas_threads`` and ``dropout``.
+    ``random_state`` the same model. It adds ``solver='auto'`` (with
+    ``alpha``, ``max_iter``, ``early_stopping`` and ``scale_target`` also
+    'auto': the classifier's policy, on standardised targets), a ``tanh``
+    default, ``fit_intercept``, ``weight_init``, ``scoring``, a user
+    validation set, ``blas_threads`` and ``dropout``.
 
     Parameters
     ----------
@@ -36,24 +35,20 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         empty tuple gives a network with no hidden layer.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='tanh'
-        Activation function of the hidden layers; the classifier's default.
-        MLPRegressor's is 'relu'. Neither wins everywhere on small data: relu
-        fits ``make_friedman1`` better, tanh a noisy sine
-        (``benchmarks/regressor.py``).
+        Activation function of the hidden layers; MLPRegressor's is 'relu'.
 
     solver : {'auto', 'lbfgs', 'sgd', 'adam'}, default='auto'
-        The weight optimizer, stored in ``solver_``. 'auto' uses 'lbfgs' when
-        ``fit`` sees fewer than 1000 samples, with no ``early_stopping`` or
-        ``dropout``, else 'adam' (always in ``partial_fit``): full-batch L-BFGS
-        reaches a converged model on small data in a few milliseconds, where
-        adam's fixed step budget leaves it under-trained.
+        The weight optimizer, stored in ``solver_``. 'auto' is 'lbfgs' below
+        50,000 samples, else (or with ``partial_fit``, ``dropout``) 'adam'; with
+        ``early_stopping`` set explicitly, 'lbfgs' below 1000 samples without
+        early stopping, else 'adam'. See Notes for the benchmark.
 
-    alpha : float, default=0.01
-        L2 penalty on the coefficients, divided by the sample weight total as
-        in MLPRegressor: the classifier's default, stronger than
-        MLPRegressor's 0.0001. On regression the two score alike
-        (``benchmarks/regressor.py``), and small noisy data needs far more:
-        tune it, on scaled targets.
+    alpha : float or 'auto', default='auto'
+        L2 penalty, divided by the sample (or minibatch) weight total. 'auto'
+        is 0.01, but 1.0 (a unit normal prior on standardised targets) for
+        L-BFGS stopped early by 'auto' (at most 200 iterations), then
+        continued at 0.3, kept only if that lowers the validation loss by over
+        one standard error.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
@@ -67,8 +62,9 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
-    max_iter : int, default=200
-        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+    max_iter : int or 'auto', default='auto'
+        Maximum epochs (stochastic solvers) or iterations (lbfgs). 'auto': 200
+        for an explicit solver, else 15,000 L-BFGS iterations or 1,000 epochs.
 
     shuffle : bool, default=True
         Whether to shuffle the samples every epoch.
@@ -91,11 +87,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     nesterovs_momentum : bool, default=True
         Whether 'sgd' uses Nesterov's momentum.
 
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Whether to stop when the validation score (see ``scoring``) stops
-        improving, and restore the best weights; 'lbfgs' warns that it ignores
-        it. The validation set is ``X_val`` if given to ``fit``, else
-        ``validation_fraction`` of the data.
+        improving and restore the best weights; validates on ``X_val`` or
+        ``validation_fraction`` of the data. 'auto': True under
+        ``solver='auto'`` from 91 samples on, else False. An explicit
+        'lbfgs' warns that it ignores it.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
@@ -110,7 +107,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         Adam's numerical stability constant.
 
     n_iter_no_change : int, default=10
-        Epochs without ``tol`` improvement before stopping.
+        Epochs without ``tol`` improvement before stopping (3x as many L-BFGS
+        iterations when 'auto' stops early: its validation loss plateaus).
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
@@ -124,19 +122,27 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     scoring : str, callable or None, default=None
         What early stopping watches on the validation set: None for the R²
-        (as MLPRegressor), 'loss' for the validation loss (negated in
-        ``validation_scores_``: higher is better), or a scorer name or callable.
+        (as MLPRegressor; the loss when 'auto' stops early), 'loss' for the
+        validation loss (negated in ``validation_scores_``: higher is
+        better), or a scorer name or callable.
 
     blas_threads : int or None, default=1
-        BLAS threads in ``fit`` and in predictions on 256 to 8192 rows, set
-        with threadpoolctl for the call; None leaves BLAS as configured. See
-        :class:`BareMLPClassifier` for why one thread is the default.
+        BLAS threads in ``fit`` and in predictions on 256 to 8192 rows (None:
+        as configured); see :class:`BareMLPClassifier`.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
-        Probability of zeroing each hidden unit's output at a training step,
-        the kept ones scaled by ``1 / (1 - p)``: one rate, or one per hidden
-        layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
-        thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
+        Probability of zeroing each hidden unit's output at a training step
+        (inverted dropout; one rate, or one per hidden layer, in [0, 1)), as
+        in :class:`BareMLPClassifier`. Above 0, 'auto' picks adam.
+
+    scale_target : bool or 'auto', default='auto'
+        Whether the network trains on rescaled targets, mapped back in
+        ``predict``: ``(y - target_offset_) / target_scale_``, each output
+        standardised by its (sample-weighted) mean and standard deviation;
+        for ``loss='poisson'`` only divided by its mean, so predictions stay
+        positive. 'auto': True under ``solver='auto'``, else False (an
+        explicit solver trains MLPRegressor's model on the raw targets). The
+        losses recorded (``loss_``, ``loss_curve_``) are on the scale trained.
 
     Attributes
     ----------
@@ -163,6 +169,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     out_activation_ : str
         Output activation: 'identity' ('squared_error') or 'exp' ('poisson').
+
+    target_offset_ : ndarray of shape (n_outputs,)
+        Subtracted from the targets before training (0 when not scaled).
+
+    target_scale_ : ndarray of shape (n_outputs,)
+        Divides the centred targets before training (1 when not scaled).
 
     solver_ : str
         The solver used by the last call, with 'auto' resolved.
@@ -205,9 +217,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     All weights live in one flat vector; ``coefs_`` and ``intercepts_`` are
     views into it. A ``fit`` or ``partial_fit`` that raises leaves a
-    previously fitted model exactly as it was. A stochastic training loss
-    that turns non-finite or grows a thousandfold raises a ``ValueError``
-    (training diverged) rather than returning a broken model.
+    previously fitted model exactly as it was. A stochastic batch loss that
+    turns non-finite, or an epoch's loss a thousandfold above the initial
+    weights', raises a ``ValueError`` (training diverged) rather than
+    returning a broken model; one batch of large targets is no divergence.
 
     With scikit-learn 1.9 or later, ``set_callbacks`` accepts
     ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``):
@@ -218,13 +231,13 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     >>> import numpy as np
     >>> from skbareback import BareMLPRegressor
     >>> X = np.linspace(-2, 2, 50).reshape(-1, 1)
-    >>> y = X.ravel() ** 2
-    >>> reg = BareMLPRegressor(hidden_layer_sizes=(10,), max_iter=1000, random_state=0)
+    >>> y = 1000 + 50 * X.ravel() ** 2  # a price, on its own scale
+    >>> reg = BareMLPRegressor(hidden_layer_sizes=(10,), random_state=0)
     >>> reg = reg.fit(X, y)
     >>> reg.solver_
     'lbfgs'
-    >>> np.round(reg.predict([[0.0], [1.0]]), 1)
-    array([0., 1.])
+    >>> np.round(reg.predict([[0.0], [1.0]]), -1)
+    array([1000., 1050.])
     """
 
     def __init__(
@@ -234,12 +247,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         activation="tanh",
         *,
         solver="auto",
-        alpha=0.01,
+        alpha="auto",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
         power_t=0.5,
-        max_iter=200,
+        max_iter="auto",
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -247,7 +260,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -259,6 +272,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         scoring=None,
         blas_threads=1,
         dropout=0.0,
+        scale_target="auto",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -289,6 +303,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         self.scoring = scoring
         self.blas_threads = blas_threads
         self.dropout = dropout
+        self.scale_target = scale_target
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks
@@ -327,13 +342,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
         ``y`` keeps its shape, a single column made 1d as MLPRegressor does.
         """
-        if scipy.sparse.issparse(y):
-            y = y.toarray()
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim > 2:
-            raise ValueError(f"y must be 1d or 2d, got shape {y.shape}.")
+        y = real_targets(y)
         y = y.astype(dtype, copy=False)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if first:
@@ -350,17 +359,52 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
             )
         return Y, y
 
+    def _training_loss(self):
+        # MLPRegressor's squared error steps along the gradient of the sum
+        # over the outputs, not of the mean it reports: kept for an explicit
+        # solver (the same model), made exact under the policy.
+        if self.loss == "squared_error" and self.solver == "auto":
+            return "mean_squared_error"
+        return self.loss
+
+    def _scale_targets(self, Y, sw, first):
+        """Train on ``(Y - target_offset_) / target_scale_`` (see _scaling)."""
+        if first:
+            scaled = self.scale_target
+            if scaled == "auto":
+                scaled = self.solver == "auto"
+            fitted = location_scale(Y, sw, self.loss, identity=not scaled)
+            self.target_offset_, self.target_scale_ = fitted
+        if not self._scaled():
+            return Y
+        return scale(Y, self.target_offset_, self.target_scale_, Y.dtype)
+
+    def _scaled(self):
+        return (self.target_offset_ != 0).any() or (self.target_scale_ != 1).any()
+
+    def _constant_loss(self, Y, sw):
+        if self.loss != "squared_error":
+            return np.inf
+        return constant_loss(Y, sw, self.fit_intercept)
+
+    def _scale_hint(self):
+        if self._scaled():
+            return ""
+        return " (scale_target=True trains on standardised targets)"
+
     def _decode(self, logits):
         """The predictions, computed in place in ``logits``."""
-        if self.out_activation_ == "exp":
-            with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):
+            if self.out_activation_ == "exp":
                 np.exp(logits, out=logits)
-            if not np.isfinite(logits).all():
-                raise ValueError(
-                    "The network's outputs overflowed to infinity on this "
-                    "input: its values lie far outside the range seen in "
-                    "training; scale them."
-                )
+            if self._scaled():
+                unscale(logits, self.target_offset_, self.target_scale_)
+        if not np.isfinite(logits).all():
+            raise ValueError(
+                "The network's outputs overflowed to infinity on this "
+                "input: its values lie far outside the range seen in "
+                "training; scale them."
+            )
         return logits[:, 0] if logits.shape[1] == 1 else logits
 
     def __sklearn_tags__(self):

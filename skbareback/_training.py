@@ -18,6 +18,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 
 from ._callbacks import EpochHooks
+from ._losses import weighted_mean
 from ._network import Workspace, mask_stream
 from ._optimizers import OPTIMIZERS
 from ._policy import significantly_lower
@@ -26,8 +27,8 @@ from ._policy import significantly_lower
 # of one chunk instead of all the data.
 _LBFGS_CHUNK_ROWS = 8192
 
-# A stochastic training loss this many times above where training started
-# (or above 1) means the steps are too large: training has diverged.
+# A stochastic epoch's training loss this many times above the initial
+# weights' loss (or above 1) means the steps are too large: training diverged.
 _DIVERGENCE_FACTOR = 1e3
 
 
@@ -94,7 +95,7 @@ class Training:
             # Each step of the path must earn its place, or the path ends.
             if est.alpha_ != alpha:
                 break
-        self._end_lbfgs(results)
+        self._end_lbfgs(results, train)
 
     def _lbfgs_functions(self, train, val, stopping):
         """The loss-and-gradient and end-of-iteration functions of L-BFGS."""
@@ -125,20 +126,36 @@ class Training:
         self.stage_left -= 1
         return self.est._no_improvement_count > self.patience or self.stage_left <= 0
 
-    def _end_lbfgs(self, results):
+    def _end_lbfgs(self, results, train):
         """Keep the chosen weights and record the fit, warning on a failure."""
         est = self.est
         self.params[:] = results[-1].x if self.best is None else self.best
         self.epochs.close()
         est.n_iter_ = min(sum(r.nit for r in results), est._plan.max_iter)
         est.loss_ = float(results[-1].fun)
+        if not math.isfinite(est.loss_):
+            raise ValueError(_untrainable(est.loss_, est))
         est.best_loss_ = min(est.loss_curve_, default=est.loss_)
         # 99: a callback asked to stop, which is not a convergence failure.
         failed = [r for r in results if r.status not in (0, 99)]
+        # Targets far from the network's scale can stall L-BFGS in a flat,
+        # saturated region that SciPy calls converged.
+        constant = est._constant_loss(train[1], train[3])
+        if not failed and est.loss_ >= constant:
+            warnings.warn(
+                f"lbfgs stopped after {est.n_iter_} iteration(s) at a loss of "
+                f"{est.loss_:.3g}, no lower than predicting a constant "
+                f"({constant:.3g}). Scale the inputs{est._scale_hint()}.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
         if failed:
+            # SciPy's message can be empty (status 2: the line search failed).
+            why = failed[0].message or "the line search found no lower loss"
             warnings.warn(
                 f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
-                f"(status={failed[0].status}): {failed[0].message}.",
+                f"(status={failed[0].status}): {why}. Scale the inputs"
+                f"{est._scale_hint()}.",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -204,12 +221,15 @@ class Training:
         self.grad = np.empty_like(self.params)
         self.order = np.arange(n_samples)
         self.best = self.params.copy() if est._plan.early_stopping else None
+        if est._reference_loss is None:
+            est._reference_loss = self._initial_loss(train)
         max_epochs = 1 if incremental else est._plan.max_iter
         self.epochs = EpochHooks(self, train)
         est.n_iter_ = 0
         for _ in range(max_epochs):
             self.epochs.begin()
             est.loss_ = self._epoch(train)
+            self._check_divergence(est.loss_, epoch=True)
             est.n_iter_ += 1
             est.t_ += n_samples
             if self._end_epoch(val):
@@ -349,17 +369,40 @@ class Training:
             est.best_validation_score_ = score
         est._no_improvement_count = est._no_improvement_count + 1 if stalled else 0
 
-    def _check_divergence(self, loss):
-        # The reference is the first batch loss of the model's first call, so
-        # that a stream of partial_fit calls cannot drift away unnoticed.
+    def _initial_loss(self, train):
+        """The data loss of the initial weights: what divergence is judged by."""
+        X, Y, _, sw = train
         est = self.est
-        if est._reference_loss is None:
-            est._reference_loss = loss
-        reference = est._reference_loss
-        if np.isfinite(loss) and loss <= _DIVERGENCE_FACTOR * max(reference, 1.0):
+        loss = weighted_mean(est._sample_losses(est._logits(X), Y), sw)
+        if not math.isfinite(loss):
+            raise ValueError(_untrainable(loss, est))
+        return loss
+
+    def _check_divergence(self, loss, epoch=False):
+        """Raise if a batch loss is not finite or an epoch's loss has exploded.
+
+        A single batch is only checked for finiteness: one that holds a few
+        large targets can cost thousands of times another while training goes
+        well. Whole epochs are judged against the loss of the model's initial
+        weights on all its first call's data, so that a stream of
+        ``partial_fit`` calls cannot drift away unnoticed either.
+        """
+        est = self.est
+        if math.isfinite(loss) and (
+            not epoch or loss <= _DIVERGENCE_FACTOR * max(est._reference_loss, 1.0)
+        ):
             return
         raise ValueError(
             f"Training diverged: the loss reached {loss:.3g} after starting at "
-            f"{reference:.3g}. Lower learning_rate_init (it is "
+            f"{est._reference_loss:.3g}. Lower learning_rate_init (it is "
             f"{est.learning_rate_init:g}), or scale the input data."
         )
+
+
+def _untrainable(loss, est):
+    """The error of a loss that is not finite from the start of training."""
+    return (
+        f"Cannot train: the training loss is {loss}. "
+        "The targets or inputs are too large for the loss in floating point; "
+        f"scale them{est._scale_hint()}."
+    )

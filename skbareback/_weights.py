@@ -17,7 +17,8 @@ def check_sample_weight(sample_weight, X):
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,) or None
-        The weights, finite and non-negative with a positive sum.
+        The weights, finite and non-negative with a positive sum; None for
+        none or all ones.
     """
     if sample_weight is None:
         return None
@@ -41,7 +42,9 @@ def check_sample_weight(sample_weight, X):
         raise ValueError(
             "sample_weight must not be all zero: the weights must have a positive sum."
         )
-    return sw
+    # Unit weights are no weights: the unweighted sums round differently, and
+    # L-BFGS would amplify that into another model.
+    return None if (sw == 1).all() else sw
 
 
 def class_weighted(class_weight, y, classes, sample_weight, X, incremental):

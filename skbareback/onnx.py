@@ -215,6 +215,11 @@ def _convert_regressor(scope, operator, container):
     out = _forward(g, model, operator.inputs[0].full_name)
     if model.out_activation_ == "exp":
         out = g.node("Exp", [out])
+    # The targets the network was trained on, mapped back (see _scaling).
+    if np.any(model.target_scale_ != 1):
+        out = g.node("Mul", [out, g.constant(model.target_scale_)])
+    if np.any(model.target_offset_):
+        out = g.node("Add", [out, g.constant(model.target_offset_)])
     g.node("Identity", [out], operator.outputs[0].full_name)
 
 

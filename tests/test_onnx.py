@@ -269,7 +269,11 @@ def test_regressor_graph_matches_estimator(activation, loss, n_outputs, dtype):
 @pytest.mark.parametrize("hidden_layer_sizes", [(), (12, 8, 6)])
 def test_regressor_graph_depth_and_no_intercepts(hidden_layer_sizes):
     reg, X = _fit_regressor(
-        "squared_error", 2, hidden_layer_sizes=hidden_layer_sizes, fit_intercept=False
+        "squared_error",
+        2,
+        hidden_layer_sizes=hidden_layer_sizes,
+        fit_intercept=False,
+        scale_target=False,
     )
     onx = to_onnx(reg, X)
     assert "Add" not in {node.op_type for node in onx.graph.node}

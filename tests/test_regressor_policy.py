@@ -1,0 +1,260 @@
+"""BareMLPRegressor's 'auto' policy: targets on their own scale, and its defects.
+
+The regressor trains on standardised targets under ``solver='auto'`` and maps
+its outputs back in ``predict``; explicit settings keep MLPRegressor's model
+(test_regressor_parity.py). These tests pin the scaling against an oracle (the
+same fit on targets standardised by hand), the policy's fitted choices, the
+features that must keep working under it, and the defects found by using the
+regressor as a user would.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, make_friedman1
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbareback import BareMLPRegressor
+from skbareback._scaling import location_scale
+
+SMALL = {"hidden_layer_sizes": (8,), "random_state": 0}
+
+
+def _friedman(n=300, scale=1.0, shift=0.0, n_targets=1):
+    X, y = make_friedman1(n, 6, noise=0.3, random_state=0)
+    Y = np.column_stack([y * (k + 1) for k in range(n_targets)])
+    Y = shift + scale * Y
+    return X, Y[:, 0] if n_targets == 1 else Y
+
+
+def test_location_scale_is_the_weighted_mean_and_std():
+    rng = np.random.RandomState(0)
+    Y, sw = rng.normal(5, 3, size=(50, 2)), rng.uniform(0, 2, 50)
+    offset, scale = location_scale(Y, sw, "squared_error")
+    mean = np.average(Y, axis=0, weights=sw)
+    np.testing.assert_allclose(offset, mean)
+    np.testing.assert_allclose(
+        scale, np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sw))
+    )
+
+
+def test_location_scale_integer_weights_are_repeated_rows():
+    rng = np.random.RandomState(0)
+    Y, sw = rng.normal(size=(20, 1)), rng.randint(0, 4, 20)
+    weighted = location_scale(Y, sw.astype(float), "squared_error")
+    repeated = location_scale(np.repeat(Y, sw, axis=0), None, "squared_error")
+    np.testing.assert_allclose(weighted, repeated)
+
+
+@pytest.mark.parametrize("magnitude", [1e-300, 1.0, 1e200, 1e307])
+def test_location_scale_is_finite_at_any_magnitude(magnitude):
+    Y = magnitude * np.array([[1.0], [2.0], [4.0], [-1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        offset, scale = location_scale(Y, None, "squared_error")
+    assert np.isfinite(offset).all() and np.isfinite(scale).all()
+    np.testing.assert_allclose(scale / magnitude, np.std(Y / magnitude, axis=0))
+
+
+def test_location_scale_of_constant_and_poisson_targets():
+    offset, scale = location_scale(np.full((5, 1), 7.0), None, "squared_error")
+    assert (offset, scale) == (7.0, 1.0)
+    counts = np.array([[0.0], [2.0], [4.0]])
+    offset, scale = location_scale(counts, None, "poisson")
+    assert (offset, scale) == (0.0, 2.0)
+    assert location_scale(np.zeros((3, 1)), None, "poisson")[1] == 1.0
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_scaled_fit_is_the_fit_on_standardised_targets(solver):
+    # The oracle: the same network trained on targets standardised by hand,
+    # its predictions mapped back.
+    X, y = _friedman(scale=1000.0, shift=5e4)
+    params = dict(SMALL, solver=solver, max_iter=30)
+    scaled = BareMLPRegressor(scale_target=True, **params).fit(X, y)
+    m, s = y.mean(), y.std()
+    by_hand = BareMLPRegressor(**params).fit(X, (y - m) / s)
+    np.testing.assert_allclose(scaled.target_offset_, [m])
+    np.testing.assert_allclose(scaled.target_scale_, [s])
+    np.testing.assert_allclose(
+        scaled.predict(X), m + s * by_hand.predict(X), rtol=1e-12
+    )
+    assert scaled.loss_curve_ == pytest.approx(by_hand.loss_curve_, rel=1e-10)
+
+
+def test_explicit_solver_trains_on_raw_targets():
+    X, y = _friedman(scale=10.0)
+    reg = BareMLPRegressor(solver="adam", max_iter=5, **SMALL).fit(X, y)
+    assert (reg.target_offset_, reg.target_scale_) == (0.0, 1.0)
+    off = BareMLPRegressor(scale_target=False, **SMALL).fit(X, y)
+    assert (off.target_offset_, off.target_scale_) == (0.0, 1.0)
+
+
+def test_scale_target_is_validated():
+    X, y = _friedman()
+    with pytest.raises(TypeError, match="scale_target must be a bool or 'auto'"):
+        BareMLPRegressor(scale_target="yes").fit(X, y)
+
+
+@pytest.mark.parametrize("scale, shift", [(1.0, 0.0), (1e4, 1e6), (1e-4, -3.0)])
+def test_defaults_learn_targets_on_any_scale(scale, shift):
+    X, y = _friedman(600, scale, shift)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = BareMLPRegressor(random_state=0).fit(X[:500], y[:500])
+    assert (reg.solver_, reg.alpha_ in (1.0, 0.3)) == ("lbfgs", True)
+    assert r2_score(y[500:], reg.predict(X[500:])) > 0.85
+
+
+def test_defaults_beat_a_linear_model_on_a_curved_table():
+    X, y = _friedman(600, 1e3, 1e4)
+    ridge = cross_val_score(Ridge(), X, y, cv=3).mean()
+    ours = cross_val_score(BareMLPRegressor(random_state=0), X, y, cv=3).mean()
+    assert ours > ridge + 0.1
+
+
+def test_defaults_on_diabetes_match_a_linear_model_without_warnings():
+    # MLPRegressor() scores about -1 here (raw targets in the hundreds).
+    X, y = load_diabetes(return_X_y=True)
+    model = make_pipeline(StandardScaler(), BareMLPRegressor(random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        score = cross_val_score(model, X, y, cv=5).mean()
+    assert score > 0.44
+
+
+@pytest.mark.parametrize("magnitude", [1e9, 1e200])
+def test_defaults_train_on_huge_targets(magnitude):
+    X, y = _friedman(300)
+    reg = BareMLPRegressor(random_state=0).fit(X, magnitude * y)
+    assert np.isfinite(reg.loss_)
+    assert r2_score(y, reg.predict(X) / magnitude) > 0.9
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd"])
+def test_explicit_solver_on_overflowing_targets_says_why(solver):
+    X, y = _friedman(100)
+    reg = BareMLPRegressor(solver=solver, **SMALL)
+    with pytest.raises(ValueError, match=r"Cannot train.*scale_target=True"):
+        reg.fit(X, 1e200 * y)
+
+
+def test_lbfgs_stalled_by_huge_targets_says_so():
+    # SciPy calls it converged after one iteration: the saturated network
+    # predicts no better than a constant.
+    X, y = _friedman(200)
+    reg = BareMLPRegressor(solver="lbfgs", **SMALL)
+    with pytest.warns(ConvergenceWarning, match="no lower than predicting a const"):
+        reg.fit(X, 1e9 * y)
+    assert reg.n_iter_ == 1
+
+
+def test_lbfgs_out_of_budget_names_the_scaling():
+    X, y = _friedman(200)
+    with pytest.warns(ConvergenceWarning, match="scale_target=True"):
+        BareMLPRegressor(solver="lbfgs", max_iter=3, **SMALL).fit(X, 1e6 * y)
+
+
+def test_a_batch_of_large_targets_is_no_divergence():
+    # Two targets 5000 times the others: the batch holding one costs tens of
+    # thousands of times the first batch, while training goes well.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1000, 4))
+    y = X[:, 0] + 0.1 * rng.normal(size=1000)
+    y[[500, 900]] = 5000.0
+    reg = BareMLPRegressor(solver="adam", max_iter=3, **SMALL).fit(X, y)
+    assert reg.n_iter_ == 3
+    assert reg.loss_curve_[-1] < reg.loss_curve_[0]
+
+
+def test_divergence_is_still_caught_by_the_trend():
+    X, y = _friedman(300)
+    reg = BareMLPRegressor(solver="sgd", learning_rate_init=1.0, max_iter=50, **SMALL)
+    with pytest.raises(ValueError, match="Training diverged"):
+        reg.fit(X, 100 * y)
+
+
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "adam"])
+def test_unit_weights_are_no_weights(solver):
+    X, y = _friedman(300)
+    params = dict(SMALL, solver=solver)
+    if solver != "auto":
+        params["max_iter"] = 50
+    plain = BareMLPRegressor(**params).fit(X, y)
+    unit = BareMLPRegressor(**params).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_array_equal(plain.predict(X), unit.predict(X))
+    assert plain.loss_curve_ == unit.loss_curve_
+
+
+def test_sample_weights_scale_and_train_under_the_policy():
+    X, y = _friedman(400, 100.0)
+    sw = np.where(np.arange(400) < 200, 3.0, 1.0)
+    reg = BareMLPRegressor(**SMALL).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(reg.target_offset_, [np.average(y, weights=sw)])
+    assert r2_score(y, reg.predict(X), sample_weight=sw) > 0.85
+    # Zero weights leave those rows out of the fit, scale included.
+    zero = np.where(np.arange(400) < 200, 1.0, 0.0)
+    reg = BareMLPRegressor(early_stopping=False, **SMALL).fit(X, y, sample_weight=zero)
+    np.testing.assert_allclose(reg.target_offset_, [y[:200].mean()])
+
+
+def test_multi_output_targets_on_different_scales():
+    X, Y = _friedman(400, n_targets=3)
+    Y = Y * np.array([1.0, 1e3, 1e-3])
+    reg = BareMLPRegressor(**SMALL).fit(X, Y)
+    assert reg.target_scale_.shape == (3,)
+    assert r2_score(Y, reg.predict(X), multioutput="raw_values").min() > 0.85
+
+
+def test_poisson_scaled_by_the_mean_stays_positive():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    y = rng.poisson(200 * np.exp(0.5 * X[:, 0])).astype(float)
+    reg = BareMLPRegressor(loss="poisson", **SMALL).fit(X, y)
+    assert reg.target_offset_ == 0.0
+    assert reg.target_scale_ == pytest.approx(y.mean())
+    pred = reg.predict(X)
+    assert pred.min() > 0
+    assert r2_score(y, pred) > 0.8
+
+
+def test_partial_fit_keeps_the_first_calls_scale():
+    X, y = _friedman(400, 50.0, 200.0)
+    reg = BareMLPRegressor(**SMALL).partial_fit(X[:200], y[:200])
+    assert reg.solver_ == "adam"
+    offset = reg.target_offset_.copy()
+    np.testing.assert_allclose(offset, [y[:200].mean()])
+    for _ in range(3):
+        reg.partial_fit(X[200:], y[200:])
+    np.testing.assert_array_equal(reg.target_offset_, offset)
+    assert reg.t_ == 800
+
+
+def test_warm_start_keeps_the_scale_and_continues():
+    X, y = _friedman(300, 20.0)
+    reg = BareMLPRegressor(warm_start=True, **SMALL).fit(X, y)
+    scale, n_before = reg.target_scale_.copy(), len(reg.loss_curve_)
+    reg.fit(X, 2 * y)
+    np.testing.assert_array_equal(reg.target_scale_, scale)
+    assert len(reg.loss_curve_) > n_before
+
+
+def test_user_validation_set_is_scaled_like_the_training_targets():
+    X, y = _friedman(400, 1e3, 1e5)
+    reg = BareMLPRegressor(**SMALL).fit(X[:300], y[:300], X_val=X[300:], y_val=y[300:])
+    # The validation loss is half the squared error on the standardised scale.
+    err = (reg.predict(X[300:]) - y[300:]) / reg.target_scale_
+    assert -reg.best_validation_score_ == pytest.approx(0.5 * np.mean(err**2))
+
+
+def test_random_state_reproduces_a_default_fit():
+    X, y = _friedman(300, 10.0)
+    a = BareMLPRegressor(random_state=3).fit(X, y).predict(X)
+    b = BareMLPRegressor(random_state=3).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
