@@ -38,16 +38,18 @@ def location_scale(Y, sw, loss, identity=False):
         integer weights fit what repeated rows fit.
     loss : {'squared_error', 'poisson'}
         'squared_error' standardises each output (its weighted mean and
-        standard deviation; a constant output keeps the scale 1). 'poisson'
-        only divides by the weighted mean, so that the exponential output's
-        predictions stay positive and the deviance is merely rescaled.
+        standard deviation, rounded; a constant output keeps the scale 1).
+        'poisson' only divides by the weighted mean, so that the exponential
+        output's predictions stay positive and the deviance is only rescaled.
     identity : bool, default=False
         Whether to return the identity map (offset 0, scale 1) instead.
 
     Returns
     -------
     offset, scale : ndarray of shape (n_outputs,)
-        Finite, with a positive scale, whatever the targets' magnitude.
+        The mean within ``scale / 512`` and the standard deviation (or the
+        Poisson mean) within a factor of ``sqrt(2)``, rounded to a power of
+        two; finite, whatever the targets' magnitude.
 
     Examples
     --------
@@ -55,6 +57,8 @@ def location_scale(Y, sw, loss, identity=False):
     >>> from skbareback._scaling import location_scale
     >>> location_scale(np.array([[1.0], [3.0]]), None, "squared_error")
     (array([2.]), array([1.]))
+    >>> location_scale(np.array([[1000.0], [3000.0]]), None, "squared_error")
+    (array([2000.]), array([1024.]))
     >>> location_scale(np.array([[0.0], [4.0]]), None, "poisson")
     (array([0.]), array([2.]))
     """
@@ -70,11 +74,24 @@ def location_scale(Y, sw, loss, identity=False):
     if loss == "poisson":
         # All zeros: m is 1, and so is the scale.
         mean[mean == 0] = 1.0
-        return np.zeros_like(mean), mean * m
+        return np.zeros_like(mean), _power_of_two(mean * m)
     std = np.sqrt(np.average((Z - mean) ** 2, axis=0, weights=sw))
     # A constant output (as StandardScaler): only centred.
     constant = std < 10 * np.finfo(np.float64).eps
-    return mean * m, np.where(constant, 1.0, std * m)
+    scale = _power_of_two(np.where(constant, 1.0, std * m))
+    # The offset on a grid of scale / 256: like the scale, the same number
+    # whether the statistics were summed over weights or over repeated rows.
+    return np.round(mean * (m / scale) * 256) * (scale / 256), scale
+
+
+def _power_of_two(x):
+    """The power of two nearest ``x`` (> 0) in log scale: it divides exactly.
+
+    The scaled targets then carry no rounding of their own, and statistics
+    that differ in their last bits (weights against repeated rows) give the
+    same scale, so the same model.
+    """
+    return np.exp2(np.round(np.log2(x)))
 
 
 def scale(Y, offset, scale_, dtype):
