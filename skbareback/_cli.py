@@ -53,6 +53,10 @@ _GRID = {"hidden_layer_sizes": [(16,), (64,)], "alpha": [1e-4, 1e-2]}
 
 _DEFAULT_FOLDS = 5
 
+# R² needs two held-out rows (one has no variance to explain), and the fit
+# needs as many again.
+_MIN_REGRESSION_ROWS = 4
+
 
 def main(argv=None):
     """Run the command line.
@@ -234,7 +238,7 @@ class _Progress:
             self.clear()
 
     def scorer(self, what, total):
-        """An accuracy scorer that counts the fits done, for ``what``."""
+        """The estimator's own score (accuracy or R²), counting the fits done."""
         done = itertools.count(1)
         self.show(f"{what}: 0/{total} fits")
 
@@ -458,6 +462,11 @@ def _check_target(y, task, cv):
             f"too few rows for {cv}-fold cross-validation: {len(y)}; "
             "lower --cv or add rows"
         )
+    elif len(y) < _MIN_REGRESSION_ROWS:
+        raise DataError(
+            f"too few rows to hold 2 out and fit on the rest: {len(y)}; "
+            f"regression needs {_MIN_REGRESSION_ROWS}"
+        )
 
 
 def _check_classes(y, cv):
@@ -481,7 +490,7 @@ def _make_model(random_state):
 
 def _split(X, y, random_state, task="classification"):
     if task == "regression":
-        n_test = math.ceil(len(y) / 4)
+        n_test = max(math.ceil(len(y) / 4), 2)
         return train_test_split(X, y, test_size=n_test, random_state=random_state)
     # Hold out a quarter, but at least one row per class: a stratified split
     # needs every class on both sides (each class has >= 2 rows by now).

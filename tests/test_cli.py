@@ -113,6 +113,12 @@ def test_builtin_rejects_too_many_folds(capsys):
             "--model predicts; it takes no --target",
         ),
         (["data.csv", "--model", "m", "--cv", "3"], "it takes no --cv"),
+        (["--task", "regression"], "--task needs a CSV file"),
+        (
+            ["data.csv", "--model", "m", "--task", "regression"],
+            "--model predicts; it takes no --task",
+        ),
+        (["data.csv", "--target", "y", "--task", "ranking"], "invalid choice"),
         (["--cv", "1"], "expected an integer >= 2, got '1'"),
         (["--cv", "two"], "got 'two'"),
         (["--random-state", "x"], "--random-state"),
@@ -136,5 +142,6 @@ def test_module_help_runs():
         check=False,
     )
     assert result.returncode == 0
-    for option in ("--target", "--grid", "--drop", "--save", "--model", "--output"):
+    options = ("--target", "--task", "--grid", "--drop", "--save", "--model")
+    for option in (*options, "--output"):
         assert option in result.stdout

@@ -2,6 +2,7 @@
 saving and predicting, and the inputs it refuses (infinities for both tasks)."""
 
 import io
+import math
 
 import numpy as np
 import pandas as pd
@@ -305,10 +306,25 @@ def test_constant_target(tmp_path, capsys, value, task, message):
     assert_one_line_error(capsys, main(argv), message)
 
 
-def test_too_few_rows_for_the_folds(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "n, cv, message",
+    [
+        (4, "5", "too few rows for 5-fold cross-validation: 4; lower --cv"),
+        (3, "2", "too few rows to hold 2 out and fit on the rest: 3"),
+    ],
+)
+def test_too_few_rows(tmp_path, capsys, n, cv, message):
+    path = _write(tmp_path, _houses(n))
+    status = main([path, "--target", "price", "--cv", cv])
+    assert_one_line_error(capsys, status, message)
+
+
+def test_fewest_rows_hold_two_out(tmp_path, capsys):
     path = _write(tmp_path, _houses(4))
-    status = main([path, "--target", "price"])
-    assert_one_line_error(capsys, status, "too few rows for 5-fold cross-validation: 4")
+    assert main([path, "--target", "price", "--drop", "id", "--cv", "2"]) == 0
+    line = capsys.readouterr().out.splitlines()[3]
+    assert "(2 rows)" in line
+    assert math.isfinite(_number(line, "holdout R2"))
 
 
 # ------------------------------------------------------------ infinities
