@@ -1,4 +1,4 @@
-"""``python -m skbareback``: train and evaluate BareMLPClassifier."""
+"""``python -m skbareback``: train and evaluate the classifier and the regressor."""
 
 import sys
 

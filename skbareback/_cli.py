@@ -1,15 +1,22 @@
-"""Train, evaluate, save and apply BareMLPClassifier from the command line.
+"""Train, evaluate, save and apply skbareback's MLPs from the command line.
 
-With no file, fit built-in data (the XOR truth table, two moons, the digits)
-and report accuracy, cross-validated accuracy, fit time and iterations.
+With no file, fit built-in data (the XOR truth table, two moons, the digits
+with BareMLPClassifier; the diabetes table with BareMLPRegressor) and report
+accuracy or R², its cross-validated value, fit time and iterations.
 
 With a CSV file and --target, fit a pipeline on it instead: numeric columns
 are imputed with their median and scaled, text columns imputed with their most
 frequent value and one-hot encoded (rare categories grouped), then the
-classifier. --save fits that pipeline on every row and saves it with skops.
+classifier or the regressor. The target column decides which, and the report
+says why: text, true/false values and integers with at most 20 distinct
+values are classes; other numbers (a fraction, or more than 20 distinct
+integers) are a quantity to regress on. --task overrides it. A classifier is
+scored by accuracy, a regressor by R², RMSE and MAE. --save fits that
+pipeline on every row and saves it with skops.
 
 With a CSV file and --model, load a saved pipeline and predict every row: a
-CSV with a 'prediction' column and one 'proba_<class>' column per class.
+CSV with a 'prediction' column and, from a classifier, one 'proba_<class>'
+column per class.
 """
 
 import argparse
@@ -22,11 +29,13 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.datasets import load_digits, make_moons
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import load_diabetes, load_digits, make_moons
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from sklearn.model_selection import (
     GridSearchCV,
+    KFold,
     StratifiedKFold,
     cross_val_score,
     train_test_split,
@@ -34,14 +43,19 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import _table
+from . import _table, _task
 from ._classifier import BareMLPClassifier
+from ._regressor import BareMLPRegressor
 from ._table import DataError
 
-# The --grid search space, keyed by BareMLPClassifier parameter.
+# The --grid search space, keyed by estimator parameter (both tasks).
 _GRID = {"hidden_layer_sizes": [(16,), (64,)], "alpha": [1e-4, 1e-2]}
 
 _DEFAULT_FOLDS = 5
+
+# R² needs two held-out rows (one has no variance to explain), and the fit
+# needs as many again.
+_MIN_REGRESSION_ROWS = 4
 
 
 def main(argv=None):
@@ -84,7 +98,14 @@ def _build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("csv", nargs="?", help="CSV file with a header row")
-    parser.add_argument("--target", metavar="COLUMN", help="the class label column")
+    parser.add_argument("--target", metavar="COLUMN", help="the column to predict")
+    parser.add_argument(
+        "--task",
+        choices=_task.TASKS,
+        help="classification or regression; by default the target column "
+        "decides (text or at most "
+        f"{_task.MAX_CLASSES} distinct integers: classification)",
+    )
     parser.add_argument(
         "--cv",
         type=_fold_count,
@@ -132,6 +153,7 @@ def _build_parser():
 def _check_usage(parser, args):
     training = {
         "--target": args.target is not None,
+        "--task": args.task is not None,
         "--grid": args.grid,
         "--drop": bool(args.drop),
         "--save": args.save is not None,
@@ -216,7 +238,7 @@ class _Progress:
             self.clear()
 
     def scorer(self, what, total):
-        """An accuracy scorer that counts the fits done, for ``what``."""
+        """The estimator's own score (accuracy or R²), counting the fits done."""
         done = itertools.count(1)
         self.show(f"{what}: 0/{total} fits")
 
@@ -248,6 +270,9 @@ def _report_builtin(args, progress):
     for name, X, y, holdout in datasets:
         summary = _builtin_summary(X, y, holdout, args, progress)
         print(f"{name:<8} n={len(y):<5} {summary}")
+    X, y = load_diabetes(return_X_y=True)
+    summary = _builtin_regression(X, y, args, progress)
+    print(f"{'diabetes':<8} n={len(y):<5} {summary}")
 
 
 def _builtin_summary(X, y, holdout, args, progress):
@@ -264,6 +289,17 @@ def _builtin_summary(X, y, holdout, args, progress):
     )
 
 
+def _builtin_regression(X, y, args, progress):
+    """The regressor's line: holdout R², fit, cross-validated R² (plain KFold)."""
+    model = make_pipeline(
+        StandardScaler(), BareMLPRegressor(random_state=args.random_state)
+    )
+    X_train, X_test, y_train, y_test = _split(X, y, args.random_state, "regression")
+    seconds = _timed_fit(model, X_train, y_train, progress)
+    cv = _cv_summary(model, X, y, args.cv, progress)
+    return f"R2={model.score(X_test, y_test):.3f} {_fit_summary(model, seconds)}  {cv}"
+
+
 # ------------------------------------------------------------ the user's CSV
 
 
@@ -271,28 +307,49 @@ def _report_csv(args, progress):
     _check_folder(args.save)
     with progress.step(f"reading {args.csv}"):
         frame = _table.read_csv(args.csv)
-    table = _table.training_table(frame, args.target, args.drop, args.csv)
-    X, y = table.X, table.y
-    _check_classes(y, args.cv)
-    print(
-        f"{args.csv}: {len(y)} rows, {X.shape[1]} features, "
-        f"{len(np.unique(y))} classes in {args.target!r}"
-    )
+    table = _table.training_table(frame, args.target, args.drop, args.csv, args.task)
+    X, y, task = table.X, table.y, table.task
+    _check_target(y, task, args.cv)
+    target = _target_summary(y, task, args.target)
+    print(f"{args.csv}: {len(y)} rows, {X.shape[1]} features, {target}")
+    why = table.reason if args.task else f"since {table.reason} (--task overrides)"
+    print(f"task: {task}, {why}")
     print(_columns_summary(table, args.target))
-    model = _table.make_model(table.numeric, table.categorical, args.random_state)
-    X_train, X_test, y_train, y_test = _split(X, y, args.random_state)
+    model = _table.make_model(table.numeric, table.categorical, args.random_state, task)
+    X_train, X_test, y_train, y_test = _split(X, y, args.random_state, task)
     seconds = _timed_fit(model, X_train, y_train, progress)
-    print(
-        f"train accuracy={model.score(X_train, y_train):.3f}  "
-        f"holdout accuracy={model.score(X_test, y_test):.3f} "
-        f"({len(y_test)} rows)  {_fit_summary(model, seconds)}"
-    )
-    print(f"cross-validation: {_cv_summary(model, X, y, _folds(args), progress)}")
+    scores = _holdout_scores(model, X_train, X_test, y_train, y_test)
+    print(f"{scores} ({len(y_test)} rows)  {_fit_summary(model, seconds)}")
+    cv = _cv_summary(model, X, y, _folds(args, task), progress)
+    print(f"cross-validation: {_metric(task)}{cv}")
     if args.grid:
-        best = _report_grid(model, X, y, args, progress)
+        best = _report_grid(model, X, y, task, args, progress)
         model.set_params(**best)
     if args.save is not None:
         _save(model, X, y, args.save, progress)
+
+
+def _target_summary(y, task, target):
+    """The end of the report's first line: the classes, or the target's spread."""
+    if task == "classification":
+        return f"{len(np.unique(y))} classes in {target!r}"
+    return f"numeric target {target!r} (mean {y.mean():.4g}, std {y.std():.4g})"
+
+
+def _holdout_scores(model, X_train, X_test, y_train, y_test):
+    train, holdout = model.score(X_train, y_train), model.score(X_test, y_test)
+    if is_classifier(model):
+        return f"train accuracy={train:.3f}  holdout accuracy={holdout:.3f}"
+    predicted = model.predict(X_test)
+    rmse = root_mean_squared_error(y_test, predicted)
+    mae = mean_absolute_error(y_test, predicted)
+    errors = f"RMSE={rmse:.4g} MAE={mae:.4g}"
+    return f"train R2={train:.3f}  holdout R2={holdout:.3f} {errors}"
+
+
+def _metric(task):
+    # Accuracy goes unnamed, as it always has; R² is named.
+    return "R2 " if task == "regression" else ""
 
 
 def _columns_summary(table, target):
@@ -313,7 +370,7 @@ def _listed(items):
     return _table.name_list(items) if items else "none"
 
 
-def _report_grid(model, X, y, args, progress):
+def _report_grid(model, X, y, task, args, progress):
     """Print the best grid point; return it as pipeline parameters."""
     step = model.steps[-1][0]
     grid = {f"{step}__{name}": values for name, values in _GRID.items()}
@@ -323,14 +380,15 @@ def _report_grid(model, X, y, args, progress):
         search = GridSearchCV(
             model,
             grid,
-            cv=_folds(args),
+            cv=_folds(args, task),
             refit=False,
             scoring=progress.scorer("grid search", n_fits),
         ).fit(X, y)
     best = ", ".join(
         f"{key.split('__', 1)[1]}={value}" for key, value in search.best_params_.items()
     )
-    print(f"grid search: best {best}  cv{args.cv}={search.best_score_:.3f}")
+    score = f"{_metric(task)}cv{args.cv}={search.best_score_:.3f}"
+    print(f"grid search: best {best}  {score}")
     return search.best_params_
 
 
@@ -353,12 +411,13 @@ def _predict_csv(args, progress):
         frame = _table.read_csv(args.csv, text_columns=categorical)
     X = _table.prediction_features(frame, model, args.csv)
     with progress.step(f"predicting {len(X)} rows"):
-        labels = model.predict(X)
-        proba = model.predict_proba(X)
-    columns = {"prediction": labels}
-    columns.update(
-        (f"proba_{label}", proba[:, k]) for k, label in enumerate(model.classes_)
-    )
+        columns = {"prediction": model.predict(X)}
+        if is_classifier(model):
+            proba = model.predict_proba(X)
+            columns.update(
+                (f"proba_{label}", proba[:, k])
+                for k, label in enumerate(model.classes_)
+            )
     out = pd.DataFrame(columns)
     _write_predictions(out, args.output)
     unseen = _table.unseen_categories(model, X)
@@ -395,6 +454,21 @@ def _write_predictions(out, path):
 # ------------------------------------------------------------ evaluation
 
 
+def _check_target(y, task, cv):
+    if task == "classification":
+        _check_classes(y, cv)
+    elif len(y) < cv:
+        raise DataError(
+            f"too few rows for {cv}-fold cross-validation: {len(y)}; "
+            "lower --cv or add rows"
+        )
+    elif len(y) < _MIN_REGRESSION_ROWS:
+        raise DataError(
+            f"too few rows to hold 2 out and fit on the rest: {len(y)}; "
+            f"regression needs {_MIN_REGRESSION_ROWS}"
+        )
+
+
 def _check_classes(y, cv):
     """Refuse targets that a stratified split or ``cv`` folds cannot handle."""
     labels, counts = np.unique(y, return_counts=True)
@@ -414,7 +488,10 @@ def _make_model(random_state):
     return make_pipeline(StandardScaler(), BareMLPClassifier(random_state=random_state))
 
 
-def _split(X, y, random_state):
+def _split(X, y, random_state, task="classification"):
+    if task == "regression":
+        n_test = max(math.ceil(len(y) / 4), 2)
+        return train_test_split(X, y, test_size=n_test, random_state=random_state)
     # Hold out a quarter, but at least one row per class: a stratified split
     # needs every class on both sides (each class has >= 2 rows by now).
     n_test = max(math.ceil(len(y) / 4), len(np.unique(y)))
@@ -423,10 +500,11 @@ def _split(X, y, random_state):
     )
 
 
-def _folds(args):
+def _folds(args, task):
     # Shuffle: user files are often sorted, and unshuffled folds then differ.
-    # (The built-in data is not sorted, and keeps the plain stratified folds.)
-    return StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+    # (The built-in data is not sorted, and keeps the plain folds.)
+    folds = KFold if task == "regression" else StratifiedKFold
+    return folds(args.cv, shuffle=True, random_state=args.random_state)
 
 
 def _timed_fit(model, X, y, progress):

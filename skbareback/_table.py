@@ -7,6 +7,7 @@ built-in demo runs without them.
 
 import functools
 import io
+import itertools
 import json
 import shlex
 import warnings
@@ -20,7 +21,10 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from . import _task
 from ._classifier import BareMLPClassifier
+from ._errors import DataError
+from ._regressor import BareMLPRegressor
 
 INSTALL = 'reading CSV files needs pandas and skops: pip install "skbareback[cli]"'
 
@@ -35,17 +39,14 @@ _MAX_CATEGORIES = 20
 # How many names an error message lists before it summarises.
 _MAX_NAMED = 5
 
-# The step names of every saved pipeline; loading checks them.
-_STEPS = ("columns", "baremlpclassifier")
-
-
-class DataError(Exception):
-    """A problem with the user's files: one line on stderr, exit status 2."""
+# The estimator step's name in the pipeline of each task (make_pipeline's
+# names); loading checks them.
+_STEP = {"classification": "baremlpclassifier", "regression": "baremlpregressor"}
 
 
 @dataclass
 class TrainingTable:
-    """The features and labels of a training CSV, and what was done to them.
+    """The features and target of a training CSV, and what was done to them.
 
     Attributes
     ----------
@@ -53,7 +54,11 @@ class TrainingTable:
         The feature columns: numeric ones as float64, categorical ones as
         Python strings, missing cells as NaN.
     y : ndarray of shape (n_samples,)
-        The class labels.
+        The class labels, or the float64 quantities to regress on.
+    task : {'classification', 'regression'}
+        The task the target asks for (or ``--task`` chose).
+    reason : str
+        Why that task, in a few words.
     numeric, categorical : list of str
         The feature columns of each kind, in file order.
     missing : dict of str to int
@@ -66,6 +71,8 @@ class TrainingTable:
 
     X: object
     y: np.ndarray
+    task: str = "classification"
+    reason: str = ""
     numeric: list = field(default_factory=list)
     categorical: list = field(default_factory=list)
     missing: dict = field(default_factory=dict)
@@ -183,19 +190,21 @@ def _numbers(column):
 # ------------------------------------------------------------ training
 
 
-def training_table(frame, target, drop, path):
-    """Split a CSV's DataFrame into encoded-ready features and labels.
+def training_table(frame, target, drop, path, task=None):
+    """Split a CSV's DataFrame into encoded-ready features and a target.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         From :func:`read_csv`.
     target : str
-        The column of class labels; rows where it is empty are dropped.
+        The column to predict; rows where it is empty are dropped.
     drop : list of str
         Columns to leave out of the features.
     path : str
         The file's name, for messages.
+    task : {'classification', 'regression'}, default=None
+        The task; None lets the target column decide (:func:`_task.choose`).
 
     Returns
     -------
@@ -204,22 +213,19 @@ def training_table(frame, target, drop, path):
     _check_columns([target, *drop], frame, path)
     if target in drop:
         raise DataError(f"--drop names the target column {target!r}")
+    # Before any row is dropped, so that data row numbers are the file's.
+    check_finite(frame, [name for name in frame if name not in drop], path)
     labeled = frame[target].notna()
     if not labeled.any():
         raise DataError(f"target column {target!r} is entirely empty")
     frame = frame[labeled.to_numpy()]
-    features = frame.drop(columns=[target, *drop])
-    if features.shape[1] == 0:
-        raise DataError(f"{path} has no feature columns besides {target!r}")
-    empty = [name for name in features if features[name].isna().all()]
-    if empty:
-        raise DataError(
-            f"{_columns(empty)} {'is' if len(empty) == 1 else 'are'} entirely "
-            f"empty; leave it out with --drop {shlex.join(empty)}"
-        )
+    features = _features(frame.drop(columns=[target, *drop]), target, path)
+    task, reason = _task.choose(frame[target], target, task)
     table = TrainingTable(
         X=features,
-        y=_labels(frame[target]),
+        y=_task.values(frame[target], target, task),
+        task=task,
+        reason=reason,
         dropped=list(drop),
         unlabeled=int((~labeled).sum()),
     )
@@ -233,6 +239,19 @@ def training_table(frame, target, drop, path):
     return table
 
 
+def _features(features, target, path):
+    """Refuse a table without features, or with an entirely empty one."""
+    if features.shape[1] == 0:
+        raise DataError(f"{path} has no feature columns besides {target!r}")
+    empty = [name for name in features if features[name].isna().all()]
+    if empty:
+        raise DataError(
+            f"{_columns(empty)} {'is' if len(empty) == 1 else 'are'} entirely "
+            f"empty; leave it out with --drop {shlex.join(empty)}"
+        )
+    return features
+
+
 def _check_columns(names, frame, path):
     absent = [name for name in names if name not in frame.columns]
     if absent:
@@ -242,15 +261,49 @@ def _check_columns(names, frame, path):
         )
 
 
-def _labels(column):
+def check_finite(frame, names, path):
+    """Refuse numeric columns that hold infinities.
+
+    pandas reads ``inf`` and numbers beyond float64's range (``1e400``) as
+    infinite floats, which no scaler, imputer or fit can take.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows, in the file's order.
+    names : list of str
+        The columns to check; those that are not numeric are skipped.
+    path : str
+        The file's name, for messages.
+    """
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-    if is_numeric_dtype(column) and not is_bool_dtype(column):
-        y = column.to_numpy(np.float64)
-        # pandas reads an integer column with empty cells as floats: 1.0, 2.0.
-        return y.astype(np.int64) if (y == np.round(y)).all() else y
-    # A NumPy string array, which skops stores as plain data; 'True', not 1.
-    return np.array([str(label) for label in column], dtype=str)
+    rows = {}
+    for name in names:
+        column = frame[name]
+        if is_numeric_dtype(column) and not is_bool_dtype(column):
+            infinite = np.flatnonzero(np.isinf(column.to_numpy(np.float64)))
+            if len(infinite):
+                rows[name] = infinite + 1
+    if rows:
+        raise DataError(_infinite_message(rows, path))
+
+
+def _infinite_message(rows, path):
+    what = "infinite values (inf or numbers beyond float64's range)"
+    if len(rows) == 1:
+        ((name, found),) = rows.items()
+        numbers = name_list([str(row) for row in found])
+        return (
+            f"column {name!r} holds {what} in {_rows(len(found))} of {path} "
+            f"(data {'row' if len(found) == 1 else 'rows'} {numbers})"
+        )
+    counts = [f"{name!r} ({_rows(len(found))})" for name, found in rows.items()]
+    return f"columns {name_list(counts)} hold {what} in {path}"
+
+
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _typed(features, numeric):
@@ -261,15 +314,17 @@ def _typed(features, numeric):
     return features
 
 
-def make_model(numeric, categorical, random_state):
-    """The pipeline the command line fits: impute, scale or one-hot, classify.
+def make_model(numeric, categorical, random_state, task="classification"):
+    """The pipeline the command line fits: impute, scale or one-hot, then the MLP.
 
     Parameters
     ----------
     numeric, categorical : list of str
         The feature columns of each kind.
     random_state : int
-        The classifier's seed.
+        The estimator's seed.
+    task : {'classification', 'regression'}, default='classification'
+        Ends the pipeline in BareMLPClassifier or in BareMLPRegressor.
 
     Returns
     -------
@@ -289,8 +344,11 @@ def make_model(numeric, categorical, random_state):
         encode = make_pipeline(SimpleImputer(strategy="most_frequent"), one_hot)
         transformers.append(("categorical", encode, list(categorical)))
     columns = ColumnTransformer(transformers, sparse_threshold=0)
-    classifier = BareMLPClassifier(random_state=random_state)
-    return Pipeline(list(zip(_STEPS, (columns, classifier))))
+    # Looked up here, not in a table built at import: tests swap the classes.
+    estimator = BareMLPRegressor if task == "regression" else BareMLPClassifier
+    return Pipeline(
+        [("columns", columns), (_STEP[task], estimator(random_state=random_state))]
+    )
 
 
 # ------------------------------------------------------------ prediction
@@ -325,6 +383,7 @@ def prediction_features(frame, model, path):
             )
     for name in categorical:
         X[name] = _text(frame[name])
+    check_finite(X, numeric, path)
     return X
 
 
@@ -403,14 +462,20 @@ def load_model(path):
 
 
 def _is_our_model(model):
-    if not (isinstance(model, Pipeline) and tuple(model.named_steps) == _STEPS):
+    """A fitted pipeline of :func:`make_model`, for either task."""
+    if not (isinstance(model, Pipeline) and len(model.steps) == 2):
         return False
-    columns, classifier = model.named_steps.values()
+    (first, columns), (last, estimator) = model.steps
+    cls = {
+        _STEP["classification"]: BareMLPClassifier,
+        _STEP["regression"]: BareMLPRegressor,
+    }.get(last, type(None))
     return (
-        isinstance(columns, ColumnTransformer)
+        first == "columns"
+        and isinstance(columns, ColumnTransformer)
         and hasattr(columns, "transformers_")
-        and isinstance(classifier, BareMLPClassifier)
-        and hasattr(classifier, "classes_")
+        and isinstance(estimator, cls)
+        and hasattr(estimator, "n_iter_")
     )
 
 
@@ -438,9 +503,9 @@ def _schema_types(schema):
 def _trusted_types():
     """The types (and skops loaders) in the schema of the pipelines we save.
 
-    Computed from :func:`make_model` fitted, by each solver family, on a small
-    table with both kinds of column, missing cells and a rare category; never
-    from the file being loaded.
+    Computed from :func:`make_model` fitted, for each task and by each solver
+    family, on a small table with both kinds of column, missing cells and a
+    rare category; never from the file being loaded.
     """
     import pandas as pd
     import skops.io as sio
@@ -449,13 +514,14 @@ def _trusted_types():
     numbers = np.linspace(0, 1, len(words))
     numbers[::7] = np.nan
     X = pd.DataFrame({"number": numbers, "word": np.array(words, dtype=object)})
-    y = np.array(["x", "y"] * (len(words) // 2))
+    targets = {
+        "classification": np.array(["x", "y"] * (len(words) // 2)),
+        "regression": np.linspace(-1.0, 2.0, len(words)),
+    }
     found = set()
-    for solver in ("lbfgs", "adam"):
-        model = make_model(["number"], ["word"], 0)
-        model.set_params(
-            baremlpclassifier__solver=solver, baremlpclassifier__max_iter=3
-        )
+    for (task, y), solver in itertools.product(targets.items(), ("lbfgs", "adam")):
+        model = make_model(["number"], ["word"], 0, task)
+        model[-1].set_params(solver=solver, max_iter=3)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)

@@ -4,6 +4,7 @@ These need neither pandas nor skops (``pytest --core`` runs them); the CSV
 modes are tested in test_cli_csv.py.
 """
 
+import math
 import os
 import subprocess
 import sys
@@ -52,11 +53,16 @@ def test_builtin_report_needs_neither_pandas_nor_skops():
     result = _run_without_pandas()
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["xor", "moons", "digits"]
+    names = ["xor", "moons", "digits", "diabetes"]
+    assert [line.split()[0] for line in lines] == names
     assert "accuracy=1.000" in lines[0]
-    for line in lines[1:]:
+    for line in lines[1:3]:
         accuracy = float(line.split("accuracy=")[1].split()[0])
         assert accuracy > 0.8
+    # The regressor's line: its scores depend on its defaults, not asserted.
+    r2 = float(lines[3].split("R2=")[1].split()[0])
+    assert math.isfinite(r2) and r2 <= 1
+    for line in lines[1:]:
         assert "cv5=" in line
         assert "iterations=" in line
         assert " ms" in line
@@ -107,6 +113,12 @@ def test_builtin_rejects_too_many_folds(capsys):
             "--model predicts; it takes no --target",
         ),
         (["data.csv", "--model", "m", "--cv", "3"], "it takes no --cv"),
+        (["--task", "regression"], "--task needs a CSV file"),
+        (
+            ["data.csv", "--model", "m", "--task", "regression"],
+            "--model predicts; it takes no --task",
+        ),
+        (["data.csv", "--target", "y", "--task", "ranking"], "invalid choice"),
         (["--cv", "1"], "expected an integer >= 2, got '1'"),
         (["--cv", "two"], "got 'two'"),
         (["--random-state", "x"], "--random-state"),
@@ -130,5 +142,6 @@ def test_module_help_runs():
         check=False,
     )
     assert result.returncode == 0
-    for option in ("--target", "--grid", "--drop", "--save", "--model", "--output"):
+    options = ("--target", "--task", "--grid", "--drop", "--save", "--model")
+    for option in (*options, "--output"):
         assert option in result.stdout

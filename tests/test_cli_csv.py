@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skbareback import BareMLPClassifier, _cli, _table
+from skbareback import BareMLPClassifier, BareMLPRegressor, _cli, _table
 from skbareback._cli import main
 
 HEADER = ("x1", "x2", "species")
@@ -108,6 +108,9 @@ def test_csv_fit_with_string_labels(tmp_path, capsys):
     lines = out.splitlines()
     assert lines[0].endswith("36 rows, 2 features, 3 classes in 'species'")
     assert lines[1] == (
+        "task: classification, since 'species' holds text (--task overrides)"
+    )
+    assert lines[2] == (
         "categorical: none  missing values imputed: none  dropped: none"
     )
     assert "train accuracy=1.000" in out
@@ -125,7 +128,7 @@ def test_messy_table_is_encoded_imputed_and_reported(tmp_path, capsys):
     assert err == ""
     lines = out.splitlines()
     assert lines[0].endswith("36 rows, 4 features, 3 classes in 'species'")
-    assert lines[1] == (
+    assert lines[2] == (
         "categorical: 'island', 'sex', 'observer'  "
         "missing values imputed: 'bill_mm' (2), 'island' (1), 'sex' (1)  "
         "dropped: 'id'"
@@ -339,6 +342,7 @@ def test_saved_model_trusts_only_the_pipeline_types(penguin_model):
             StandardScaler,
             OneHotEncoder,
             BareMLPClassifier,
+            BareMLPRegressor,
         )
     }
     names = {name for name in trusted if not name.startswith("loader:")}
