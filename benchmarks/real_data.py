@@ -66,6 +66,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+import skbareback
 from skbareback import BareMLPClassifier, BareMLPRegressor
 
 SEED = 0
@@ -611,6 +612,9 @@ def environment():
         "python": platform.python_version(),
         "numpy": np.__version__,
         "sklearn": sklearn.__version__,
+        # Which checkout ran: a script's own folder, not the working directory,
+        # leads sys.path, so an installed (editable) skbareback may be another.
+        "skbareback": str(Path(skbareback.__file__).parent),
     }
 
 
@@ -677,7 +681,7 @@ def main(argv=None):
         f"CPU: {env['cpu']} ({env['cores']} cores) | Python {env['python']} | "
         f"numpy {env['numpy']} | sklearn {env['sklearn']} | {task.name}, "
         f"{args.folds}-fold CV | BareMLP params: {bare_params or 'defaults'} | "
-        f"wall {wall:.0f} s\n"
+        f"wall {wall:.0f} s | skbareback from {env['skbareback']}\n"
     )
     print(markdown_table(results))
     print()
