@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -131,6 +131,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             incremental,
             has_validation_set=val is not None,
             dropout=has_dropout(self),
+            regression=is_regressor(self),
         )
         self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
         rs = check_random_state(self.random_state)

@@ -49,6 +49,10 @@ ALPHA_CONTINUATION = (0.3,)
 # XOR truth table) be learned confidently, and adam divides the penalty by the
 # minibatch's size, not the data's, so a strong one would swamp large data
 # (make_classification(80000, 20): 0.950 with alpha=1, 0.964 with 0.01).
+# Tiny regression tables are noisy measurements, not truth tables: there
+# 'auto' L-BFGS keeps the unit prior on the standardised targets and trains to
+# convergence, the posterior mode (Prestige, 102 rows: R² 0.10 under 0.01,
+# 0.82 under 1, where Ridge scores 0.76).
 ALPHA_WEAK = 0.01
 
 # max_iter='auto': MLPClassifier's 200 for an explicit solver; under
@@ -138,7 +142,14 @@ def max_iter_bound(max_iter):
     )
 
 
-def plan(params, n_samples, incremental=False, has_validation_set=False, dropout=False):
+def plan(
+    params,
+    n_samples,
+    incremental=False,
+    has_validation_set=False,
+    dropout=False,
+    regression=False,
+):
     """Resolve every 'auto' setting of one fit.
 
     Parameters
@@ -155,6 +166,9 @@ def plan(params, n_samples, incremental=False, has_validation_set=False, dropout
         Whether ``fit`` was given ``X_val`` and ``y_val``.
     dropout : bool, default=False
         Whether any hidden unit is dropped (which needs a stochastic solver).
+    regression : bool, default=False
+        Whether the estimator is the regressor, whose 'auto' L-BFGS always
+        takes the unit prior (see ``ALPHA_WEAK``).
 
     Returns
     -------
@@ -199,7 +213,7 @@ scoring=None, patience=10, continuation=(), first_stage_max_iter=None)
         scoring = "loss"
     alpha, continuation = params["alpha"], ()
     if alpha == "auto":
-        prior = stops and solver == "lbfgs"
+        prior = solver == "lbfgs" and (stops or (regression and automatic))
         alpha = ALPHA_PRIOR if prior else ALPHA_WEAK
         # The rule compares losses sample by sample: only the loss has them.
         if prior and scoring == "loss":

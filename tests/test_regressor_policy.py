@@ -266,3 +266,12 @@ def test_random_state_reproduces_a_default_fit():
     a = BareMLPRegressor(random_state=3).fit(X, y).predict(X)
     b = BareMLPRegressor(random_state=3).fit(X, y).predict(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_tiny_tables_train_to_convergence_under_the_unit_prior():
+    # Below 91 samples there is no validation set: the posterior mode.
+    X, y = _friedman(80, 100.0)
+    reg = BareMLPRegressor(random_state=0).fit(X, y)
+    assert (reg.solver_, reg.alpha_, reg.validation_scores_) == ("lbfgs", 1.0, None)
+    # An explicit solver keeps the weak default, as the classifier's.
+    assert BareMLPRegressor(solver="lbfgs", **SMALL).fit(X, y).alpha_ == 0.01
