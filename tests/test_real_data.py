@@ -334,3 +334,18 @@ def test_the_regression_example_draws_a_smoke_run(
     assert "Warning" not in result.stderr, result.stderr
     assert result.stdout.startswith("2 tables: R² BareMLP - MLP mean")
     assert (tmp_path / "real_data_regression.png").stat().st_size > 1000
+
+
+def test_the_committed_regression_results_are_what_the_pages_quote(real_data):
+    # The README's regression table and summary are the committed run's,
+    # verbatim; the user guide quotes its summary figures.
+    root = BENCHMARKS.parent
+    path = root / "benchmarks" / "real_data_regression.json"
+    results = json.loads(path.read_text())
+    readme = (root / "README.md").read_text()
+    assert real_data.markdown_table(results["tables"]) in readme
+    for line in real_data.summary_lines(results["summary"]).splitlines():
+        assert f"- {line}" in readme
+    guide = (root / "docs" / "user_guide" / "regression.rst").read_text()
+    for line in real_data.summary_lines(results["summary"]).splitlines()[:4]:
+        assert line in " ".join(guide.split()), line
