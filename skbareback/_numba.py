@@ -1,0 +1,340 @@
+"""Optional compiled kernels (numba): fused, vectorising passes of the network.
+
+numba is optional (the ``fast`` extra): this module is the only one that
+imports it, and nothing imports this module when ``skbareback`` is imported,
+so a user without numba, or with a NumPy too new for their numba, pays
+nothing. Without numba the kernels are the plain Python functions below,
+correct but slow; :func:`available` says whether they are compiled, and
+:func:`unavailable_reason` why not (MNE's ``_numba`` pattern, in one file).
+
+Every kernel fuses what the NumPy code (the oracle: ``_activations``,
+``_losses``, ``_optimizers``) does in several passes over memory into one,
+and leaves the matrix products to BLAS. numba compiles ``np.tanh`` and
+``np.exp`` to scalar libm calls, which stop LLVM from vectorising a loop;
+so ``exp``, ``tanh`` and the logistic function are written here, branch-free
+(selects only), to vectorise:
+
+- ``exp``: Cody-Waite reduction ``x = k ln2 + r``, ``|r| <= ln2 / 2``, a
+  Taylor polynomial for ``exp(r)`` (degree 13 in float64, 7 in float32,
+  truncation below 0.1 ulp) and ``2**k`` built from its exponent bits, in two
+  factors so that subnormal results and overflow come out right.
+- ``tanh``: Cephes' rational (float64) or polynomial (float32) form for
+  ``|x| < 0.625``, ``1 - 2 / (exp(2 |x|) + 1)`` above, one division for both.
+- logistic: ``1 / (1 + e)`` or ``e / (1 + e)`` with ``e = exp(-|x|)``, which
+  never overflows and keeps the subnormal tail of the negative side.
+
+Error bounds, measured against a long-double oracle over millions of points
+(tests/test_numba_kernels.py): at most 2 ulp for every function and dtype.
+"""
+
+import math
+import os
+import tempfile
+
+import numpy as np
+
+try:
+    import numba
+    from llvmlite import ir
+    from numba.core import types
+    from numba.extending import intrinsic, overload
+except ImportError as error:  # not installed, or built for another NumPy
+    numba, _REASON = None, f"numba cannot be imported: {error}"
+else:
+    _REASON = None
+
+# The error bounds the tests assert, in ulp of the result's dtype.
+ULP_BOUNDS = {"exp": 2.0, "tanh": 2.0, "logistic": 2.0}
+
+
+def available():
+    """Whether the kernels are compiled by numba (see :func:`unavailable_reason`)."""
+    return numba is not None
+
+
+def unavailable_reason():
+    """Why numba cannot be used here, or None when it can."""
+    return _REASON
+
+
+def _missing(fn):
+    """Stand in for ``fn`` where numba is missing: raise, saying why."""
+
+    def missing(*args, **kwargs):
+        raise ImportError(f"{fn.__name__} needs numba: {_REASON}")
+
+    return missing
+
+
+def _jit(fn):
+    """Compile ``fn`` with numba, cached on disk when a cache can be written."""
+    if numba is None:
+        return _missing(fn)
+    # error_model='numpy': a float division by zero gives inf as in NumPy;
+    # Python's ZeroDivisionError check is a branch that stops vectorisation.
+    options = {"nogil": True, "error_model": "numpy"}
+    try:
+        return numba.njit(cache=True, **options)(fn)
+    except RuntimeError:
+        # numba found no writable cache directory (a read-only install and
+        # home): compile per process instead of failing.
+        return numba.njit(cache=False, **options)(fn)
+
+
+def _cache_dir_fallback():
+    """Point numba's cache at a temporary directory if its default is read-only."""
+    here = os.path.join(os.path.dirname(__file__), "__pycache__")
+    if "NUMBA_CACHE_DIR" in os.environ or os.access(os.path.dirname(here), os.W_OK):
+        return
+    os.environ["NUMBA_CACHE_DIR"] = os.path.join(
+        tempfile.gettempdir(), "skbareback-numba"
+    )
+    if numba is not None:
+        numba.config.reload_config()
+
+
+_cache_dir_fallback()
+
+
+# ---------------------------------------------------------------------------
+# Scalar building blocks, inlined into the loops below where LLVM vectorises
+# them: no calls, no data-dependent branches (a ``a if c else b`` is a
+# select). Comparisons are written so that NaN falls through and propagates.
+
+if numba is not None:
+
+    @intrinsic
+    def _bits(typingctx, x):
+        """The bits of a float, as the signed integer of its width."""
+        out = types.int64 if x == types.float64 else types.int32
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(out.bitwidth))
+
+        return out(x), codegen
+
+    @intrinsic
+    def _from_bits(typingctx, i):
+        """The float whose bits are the integer ``i`` (int64 or int32)."""
+        out, llvm = (
+            (types.float64, ir.DoubleType())
+            if i.bitwidth == 64
+            else (types.float32, ir.FloatType())
+        )
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], llvm)
+
+        return out(i), codegen
+
+
+# Cody-Waite: k * LN2_HI is exact for the k of any finite result (LN2_HI has
+# 32 significant bits in float64, 9 in float32).
+_LOG2E = 1.4426950408889634
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+# Adding 1.5 * 2**52 rounds to an integer, which then sits in the low bits.
+_SHIFT = 6755399441055744.0
+_SHIFT_BITS = 0x4338000000000000
+# 1 / n! for n = 13 down to 2: the Taylor polynomial of exp on |r| <= ln2 / 2
+# (truncation error 4e-18, 0.04 ulp).
+_EXP_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(13, 1, -1))
+
+_LOG2E_32 = np.float32(_LOG2E)
+_LN2_HI_32, _LN2_LO_32 = np.float32(0.693359375), np.float32(-2.12194440e-4)
+_SHIFT_32, _SHIFT_BITS_32 = np.float32(12582912.0), 0x4B400000
+_EXP_TAYLOR_32 = tuple(np.float32(1.0 / math.factorial(n)) for n in range(7, 1, -1))
+_ONE_32, _TWO_32 = np.float32(1.0), np.float32(2.0)
+
+
+@_jit
+def _exp64(x):
+    """exp(x) in float64, within 1 ulp; see the module docstring."""
+    # Beyond these exp is 0 or inf; clamping keeps k in the range where the
+    # two scale factors below are normal numbers.
+    x = -746.0 if x < -746.0 else x
+    x = 710.0 if x > 710.0 else x
+    t = x * _LOG2E + _SHIFT
+    k = t - _SHIFT
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    q = _EXP_TAYLOR[0]
+    for c in _EXP_TAYLOR[1:]:
+        q = q * r + c
+    # 1 + (r + r**2 q): the last rounding is that of a small term added to 1.
+    p = 1.0 + (r + r * r * q)
+    # 2**k as 2**k1 * 2**k2: each factor is normal for |k| <= 2044, and the
+    # last product rounds once, correctly, into the subnormals or to inf.
+    ki = _bits(t) - _SHIFT_BITS
+    k1 = ki >> 1
+    s1 = _from_bits((k1 + 1023) << 52)
+    s2 = _from_bits((ki - k1 + 1023) << 52)
+    return p * s1 * s2
+
+
+@_jit
+def _exp32(x):
+    """exp(x) in float32 arithmetic, within 1 ulp."""
+    x = np.float32(-104.0) if x < np.float32(-104.0) else x
+    x = np.float32(89.0) if x > np.float32(89.0) else x
+    t = x * _LOG2E_32 + _SHIFT_32
+    k = t - _SHIFT_32
+    r = (x - k * _LN2_HI_32) - k * _LN2_LO_32
+    q = _EXP_TAYLOR_32[0]
+    for c in _EXP_TAYLOR_32[1:]:
+        q = q * r + c
+    p = _ONE_32 + (r + r * r * q)
+    ki = _bits(t) - _SHIFT_BITS_32
+    k1 = ki >> 1
+    s1 = _from_bits(np.int32((k1 + 127) << 23))
+    s2 = _from_bits(np.int32((ki - k1 + 127) << 23))
+    return p * s1 * s2
+
+
+# Cephes' tanh on |x| < 0.625: x + x z P(z) / Q(z), z = x**2 (Q monic).
+_TANH_P = (
+    -9.64399179425052238628e-1,
+    -9.92877231001918586564e1,
+    -1.61468768441708447952e3,
+)
+_TANH_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
+# Cephes' tanhf on |x| < 0.625: x + x z P(z).
+_TANH_P_32 = tuple(
+    np.float32(c)
+    for c in (
+        -5.70498872745e-3,
+        2.06390887954e-2,
+        -5.37397155531e-2,
+        1.33314422036e-1,
+        -3.33332819422e-1,
+    )
+)
+
+
+@_jit
+def _tanh64(x):
+    """tanh(x) in float64, within 2 ulp."""
+    ax = abs(x)
+    small = ax < 0.625
+    # tanh(x) rounds to +-1 beyond 19.1: the clamp keeps exp finite.
+    a = 20.0 if ax > 20.0 else ax
+    s = _exp64(2.0 * a)
+    z = x * x
+    p = (_TANH_P[0] * z + _TANH_P[1]) * z + _TANH_P[2]
+    q = ((z + _TANH_Q[0]) * z + _TANH_Q[1]) * z + _TANH_Q[2]
+    # One division serves both forms: P / Q, or 1 / (s + 1).
+    ratio = (p if small else 1.0) / (q if small else s + 1.0)
+    near_zero = x + x * z * ratio
+    large = 1.0 - 2.0 * ratio
+    large = -large if x < 0.0 else large
+    return near_zero if small else large
+
+
+@_jit
+def _tanh32(x):
+    """tanh(x) in float32 arithmetic, within 2 ulp."""
+    ax = abs(x)
+    a = np.float32(10.0) if ax > np.float32(10.0) else ax
+    large = _ONE_32 - _TWO_32 / (_exp32(_TWO_32 * a) + _ONE_32)
+    large = -large if x < np.float32(0.0) else large
+    z = x * x
+    p = _TANH_P_32[0]
+    for c in _TANH_P_32[1:]:
+        p = p * z + c
+    return x + x * z * p if ax < np.float32(0.625) else large
+
+
+@_jit
+def _logistic64(x):
+    """1 / (1 + exp(-x)) in float64, within 2 ulp."""
+    e = _exp64(-abs(x))
+    # 1 + e = hi + lo exactly (Fast2Sum): dividing by hi alone would add up to
+    # 1 ulp of error, the correction -q lo / hi costs 0.06 ulp with
+    # 1.5 - hi / 2 for 1 / hi on [1, 2].
+    hi = 1.0 + e
+    lo = (1.0 - hi) + e
+    q = (1.0 if x >= 0.0 else e) / hi
+    return q - q * lo * (1.5 - 0.5 * hi)
+
+
+@_jit
+def _logistic32(x):
+    """1 / (1 + exp(-x)) in float32 arithmetic, within 2 ulp."""
+    e = _exp32(-abs(x))
+    hi = _ONE_32 + e
+    lo = (_ONE_32 - hi) + e
+    q = (_ONE_32 if x >= np.float32(0.0) else e) / hi
+    return q - q * lo * (np.float32(1.5) - np.float32(0.5) * hi)
+
+
+# Dtype-generic names for the loops: numba picks the float32 or float64 form
+# when it compiles a loop for an array's dtype.
+def _exp(x):
+    """exp(x) in the precision of ``x``."""
+
+
+def _tanh(x):
+    """tanh(x) in the precision of ``x``."""
+
+
+def _logistic(x):
+    """The logistic function in the precision of ``x``."""
+
+
+if numba is not None:
+
+    @overload(_exp)
+    def _exp_typed(x):
+        return (lambda x: _exp32(x)) if x == types.float32 else (lambda x: _exp64(x))
+
+    @overload(_tanh)
+    def _tanh_typed(x):
+        return (lambda x: _tanh32(x)) if x == types.float32 else (lambda x: _tanh64(x))
+
+    @overload(_logistic)
+    def _logistic_typed(x):
+        if x == types.float32:
+            return lambda x: _logistic32(x)
+        return lambda x: _logistic64(x)
+
+
+# ---------------------------------------------------------------------------
+# Elementwise kernels, in place on a flat contiguous view.
+
+
+@_jit
+def _exp_flat(x):
+    for i in range(x.size):
+        x[i] = _exp(x[i])
+
+
+@_jit
+def _tanh_flat(x):
+    for i in range(x.size):
+        x[i] = _tanh(x[i])
+
+
+@_jit
+def _logistic_flat(x):
+    for i in range(x.size):
+        x[i] = _logistic(x[i])
+
+
+def _flat(z):
+    """The flat view of a contiguous ``z`` (a copy would lose the result)."""
+    if not (z.flags.c_contiguous and z.flags.writeable):
+        raise ValueError("the kernels write in place: z must be C-contiguous.")
+    return z.reshape(-1)
+
+
+def exp(z):
+    """Apply the exponential in place (float32 or float64, C-contiguous)."""
+    _exp_flat(_flat(z))
+
+
+def tanh(z):
+    """Apply the hyperbolic tangent in place (float32 or float64, C-contiguous)."""
+    _tanh_flat(_flat(z))
+
+
+def logistic(z):
+    """Apply the logistic sigmoid in place (float32 or float64, C-contiguous)."""
+    _logistic_flat(_flat(z))
