@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from skbareback import _numba as nb
+from skbareback import _numba_fused as fused
 from skbareback._activations import HIDDEN_ACTIVATIONS, softmax
 from skbareback._losses import canonical_delta, log_loss_value
 from skbareback._optimizers import Adam
@@ -71,7 +72,7 @@ def cases(n, dtype, rng):
     out["bias + tanh"] = (
         lambda: (z(),),
         bias_tanh_numpy,
-        lambda Z: nb.bias_activation(Z, b, "tanh"),
+        lambda Z: fused.bias_activation(Z, b, "tanh"),
     )
     tmp = np.empty((n, units), dtype)
 
@@ -82,7 +83,7 @@ def cases(n, dtype, rng):
     out["mask x tanh' x delta"] = (
         lambda: (np.tanh(z()), z()),
         derivative_numpy,
-        lambda A, D: nb.activation_derivative_times_delta(A, D, mask, "tanh"),
+        lambda A, D: fused.activation_derivative_times_delta(A, D, mask, "tanh"),
     )
     out.update(_output_case(n, dtype, rng))
     out.update(_adam_case(n * units, dtype, rng))
@@ -105,7 +106,7 @@ def _output_case(n, dtype, rng):
         return (rng.normal(scale=2, size=(n, CLASSES)).astype(dtype),)
 
     def numba_call(Z):
-        return nb.output_loss_delta(Z, b, Y, None, D, "softmax", "log_loss")
+        return fused.output_loss_delta(Z, b, Y, None, D, "softmax", "log_loss")
 
     return {
         f"softmax + log-loss + delta ({CLASSES} cls)": (make, numpy_call, numba_call)
@@ -131,7 +132,7 @@ def _adam_case(size, dtype, rng):
         opt.step(params, grad)
 
     def numba_call(params, grad):
-        nb.adam_step(params, grad, m, v, lr, 0.9, 0.999, 1e-8, alpha, n_coefs, scale)
+        fused.adam_step(params, grad, m, v, lr, 0.9, 0.999, 1e-8, alpha, n_coefs, scale)
 
     return {"L2 + adam step": (make, numpy_call, numba_call)}
 

@@ -1,4 +1,4 @@
-"""The compiled kernels (skbareback/_numba.py) against their oracles.
+"""The compiled kernels (skbareback/_numba.py, _numba_fused.py) against their oracles.
 
 Elementwise functions against long-double references over millions of points,
 fused kernels against the NumPy code they replace (the oracle every engine is
@@ -14,14 +14,11 @@ import numpy as np
 import pytest
 
 from skbareback import _numba as nb
+from skbareback import _numba_fused as fused
 from skbareback._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skbareback._losses import LOSSES
 from skbareback._optimizers import SGD, Adam
 
-# Tests of compiled kernels need numba (the fast extra): --core leaves them out.
-needs_numba = pytest.mark.skipif(
-    not nb.available(), reason=str(nb.unavailable_reason())
-)
 DTYPES = [np.float64, np.float32]
 ELEMENTWISE = ["exp", "tanh", "logistic"]
 # Where each function is neither 0, +-1 nor inf: sampled densely.
@@ -78,7 +75,6 @@ def _max_ulp(approx, exact, dtype):
     np.finfo(np.longdouble).nmant < 63, reason="long double is no wider than double"
 )
 @pytest.mark.extras
-@needs_numba
 def test_elementwise_within_its_ulp_bound(name, dtype):
     x = _points(name, dtype)
     y = x.copy()
@@ -104,12 +100,11 @@ def _rtol(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", ["identity", "relu", "tanh", "logistic"])
 @pytest.mark.extras
-@needs_numba
 def test_bias_activation_matches_numpy(kind, dtype):
     Z, b = _batch(dtype), _batch(dtype, (11,), seed=1)
     expected = Z + b
     HIDDEN_ACTIVATIONS[kind][0](expected)
-    nb.bias_activation(Z, b, kind)
+    fused.bias_activation(Z, b, kind)
     np.testing.assert_allclose(Z, expected, rtol=_rtol(dtype), atol=0)
 
 
@@ -117,7 +112,6 @@ def test_bias_activation_matches_numpy(kind, dtype):
 @pytest.mark.parametrize("kind", ["identity", "relu", "tanh", "logistic"])
 @pytest.mark.parametrize("dropout", [False, True])
 @pytest.mark.extras
-@needs_numba
 def test_derivative_times_delta_is_numpys_to_the_bit(kind, dtype, dropout):
     forward, derivative = HIDDEN_ACTIVATIONS[kind]
     A, D = _batch(dtype), _batch(dtype, seed=1)
@@ -130,7 +124,7 @@ def test_derivative_times_delta_is_numpys_to_the_bit(kind, dtype, dropout):
     if mask is not None:
         expected *= mask
     derivative(A, expected, np.empty_like(A))
-    nb.activation_derivative_times_delta(A, D, mask, kind)
+    fused.activation_derivative_times_delta(A, D, mask, kind)
     np.testing.assert_array_equal(D, expected)
 
 
@@ -149,7 +143,6 @@ def _targets(out_activation, shape, rng):
 )
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.extras
-@needs_numba
 def test_output_loss_delta_matches_numpy(out_activation, loss, dtype, weighted):
     rng = np.random.default_rng(3)
     Z, b = _batch(dtype, (37, 4)), _batch(dtype, (4,), seed=1)
@@ -163,7 +156,7 @@ def test_output_loss_delta_matches_numpy(out_activation, loss, dtype, weighted):
     delta(Y, P, sw, out_activation, expected_delta)
     expected = value(Y, P, sw, out_activation) * (len(Z) if sw is None else sw.sum())
     D = np.empty_like(Z)
-    total = nb.output_loss_delta(Z, b, Y, sw, D, out_activation, loss)
+    total = fused.output_loss_delta(Z, b, Y, sw, D, out_activation, loss)
     rtol = _rtol(dtype)
     np.testing.assert_allclose(Z, P, rtol=rtol, atol=0)
     np.testing.assert_allclose(total, expected, rtol=10 * rtol)
@@ -172,11 +165,10 @@ def test_output_loss_delta_matches_numpy(out_activation, loss, dtype, weighted):
 
 
 @pytest.mark.extras
-@needs_numba
 def test_output_loss_delta_names_an_unfused_pair():
     Z = np.zeros((2, 2))
     with pytest.raises(ValueError, match=r"no fused kernel.*'exp'"):
-        nb.output_loss_delta(Z, Z[0], Z, None, Z.copy(), "exp", "poisson")
+        fused.output_loss_delta(Z, Z[0], Z, None, Z.copy(), "exp", "poisson")
 
 
 def _penalised(params, grad, alpha, n_coefs, scale):
@@ -197,7 +189,6 @@ def _optimizer_case(dtype, scale_kind):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("scale_kind", ["int", "weights"])
 @pytest.mark.extras
-@needs_numba
 def test_adam_step_is_numpys_to_the_bit(dtype, scale_kind):
     params, n_coefs, scale, rng = _optimizer_case(dtype, scale_kind)
     hyper = dict(learning_rate_init=1e-2, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
@@ -208,7 +199,7 @@ def test_adam_step_is_numpys_to_the_bit(dtype, scale_kind):
         grad = rng.normal(size=params.size).astype(dtype)
         opt.step(expected, _penalised(expected, grad, 1e-3, n_coefs, scale))
         lr = 1e-2 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
-        nb.adam_step(params, grad, m, v, lr, 0.9, 0.999, 1e-8, 1e-3, n_coefs, scale)
+        fused.adam_step(params, grad, m, v, lr, 0.9, 0.999, 1e-8, 1e-3, n_coefs, scale)
     np.testing.assert_array_equal(params, expected)
     np.testing.assert_array_equal(m, opt.state["m"])
     np.testing.assert_array_equal(v, opt.state["v"])
@@ -218,7 +209,6 @@ def test_adam_step_is_numpys_to_the_bit(dtype, scale_kind):
 @pytest.mark.parametrize("nesterov", [False, True])
 @pytest.mark.parametrize("scale_kind", ["int", "weights"])
 @pytest.mark.extras
-@needs_numba
 def test_sgd_momentum_step_is_numpys_to_the_bit(dtype, nesterov, scale_kind):
     params, n_coefs, scale, rng = _optimizer_case(dtype, scale_kind)
     opt = SGD(
@@ -235,7 +225,7 @@ def test_sgd_momentum_step_is_numpys_to_the_bit(dtype, nesterov, scale_kind):
         grad = rng.normal(size=params.size).astype(dtype)
         penalised = _penalised(expected, grad, 1e-3, n_coefs, scale)
         opt.step(expected, penalised)
-        nb.sgd_momentum_step(
+        fused.sgd_momentum_step(
             params, grad, velocity, 0.1, 0.9, nesterov, 1e-3, n_coefs, scale
         )
         np.testing.assert_array_equal(grad, penalised)
@@ -270,12 +260,12 @@ _PACKED = re.compile(r"\tv(?:mul|fn?madd\w*|fn?msub\w*)p[sd]\t[^\n]*%[yz]mm")
 )
 @pytest.mark.skipif(not _has_avx2(), reason="needs an x86-64 CPU with AVX2")
 @pytest.mark.extras
-@needs_numba
 def test_kernel_vectorises(kernel, n_arrays, dtype):
     import numba
 
     # A fresh, uncached compilation: numba shows no assembly of cached code.
-    fn = numba.njit(error_model="numpy")(getattr(nb, kernel).py_func)
+    module = nb if hasattr(nb, kernel) else fused
+    fn = numba.njit(error_model="numpy")(getattr(module, kernel).py_func)
     arrays = [np.ones(64, dtype)] * n_arrays
     if kernel == "_bias_tanh":
         arrays = [np.ones((8, 8), dtype), np.ones(8, dtype)]
@@ -284,7 +274,6 @@ def test_kernel_vectorises(kernel, n_arrays, dtype):
 
 
 @pytest.mark.extras
-@needs_numba
 def test_unwritable_cache_compiles_without_it(monkeypatch):
     from numba.core.dispatcher import Dispatcher
 
