@@ -91,7 +91,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         Whether to stop when the validation score (see ``scoring``) stops
         improving and restore the best weights; validates on ``X_val`` or
         ``validation_fraction`` of the data. 'auto': True under
-        ``solver='auto'`` from 91 samples on, else False. An explicit
+        ``solver='auto'`` from 41 samples on, else False. An explicit
         'lbfgs' warns that it ignores it.
 
     validation_fraction : float, default=0.1

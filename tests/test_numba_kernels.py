@@ -315,3 +315,40 @@ def test_without_numba_the_kernels_say_why():
     assert available == "False"
     assert "numba" in reason
     assert "needs numba" in error
+
+
+@pytest.mark.extras
+def test_without_numba_every_kernel_says_why(monkeypatch):
+    import importlib
+
+    monkeypatch.setitem(sys.modules, "numba", None)
+    try:
+        importlib.reload(nb)
+        assert not nb.available()
+        assert "numba cannot be imported" in nb.unavailable_reason()
+        with pytest.raises(ImportError, match="needs numba: numba cannot be"):
+            nb.exp(np.ones(3))
+    finally:
+        monkeypatch.undo()
+        importlib.reload(nb)
+    assert nb.available() and nb.unavailable_reason() is None
+
+
+@pytest.mark.extras
+def test_a_read_only_install_caches_in_the_temporary_directory(monkeypatch):
+    import numba
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(nb.os, "access", lambda path, mode: False)
+    try:
+        nb._cache_dir_fallback()
+        assert nb.os.environ["NUMBA_CACHE_DIR"].endswith("skbareback-numba")
+    finally:
+        monkeypatch.undo()
+        numba.config.reload_config()
+
+
+@pytest.mark.extras
+def test_kernels_refuse_arrays_they_cannot_write_in_place():
+    with pytest.raises(ValueError, match="C-contiguous"):
+        nb.tanh(np.ones((4, 4))[:, ::2])

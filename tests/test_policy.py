@@ -66,9 +66,12 @@ def test_validation_size_rounds_up_as_train_test_split():
 
 def test_early_stopping_needs_a_large_enough_validation_set():
     # ceil(0.1 * 90) = 9 samples are too few to stop on; ceil(0.1 * 91) = 10.
-    assert MIN_VALIDATION_SAMPLES == 10
+    # The regressor's continuous errors need 5: from 41 samples.
+    assert MIN_VALIDATION_SAMPLES == {False: 10, True: 5}
     assert not auto_early_stopping(90, 0.1, has_validation_set=False)
     assert auto_early_stopping(91, 0.1, has_validation_set=False)
+    assert not auto_early_stopping(40, 0.1, False, regression=True)
+    assert auto_early_stopping(41, 0.1, False, regression=True)
     assert auto_early_stopping(50, 0.2, has_validation_set=False)
     assert auto_early_stopping(4, 0.1, has_validation_set=True)
 
