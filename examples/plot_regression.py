@@ -5,8 +5,9 @@ Regression with BareMLPRegressor
 :class:`BareMLPRegressor` is the regressor on the classifier's core: it takes
 MLPRegressor's parameters and, for the same hyperparameters and
 ``random_state``, trains MLPRegressor's model. This example fits it three
-ways. First a noisy curve, with the regressor's defaults (L-BFGS below 1000
-samples, ``tanh``, ``alpha=0.01``) beside ``MLPRegressor()``'s. Then counts,
+ways. First a noisy curve, with the regressor's defaults (L-BFGS on
+standardised targets, stopped on the validation loss under a unit prior)
+beside ``MLPRegressor()``'s. Then counts,
 with ``loss='poisson'``, whose exponential output keeps the predicted means
 positive. Last, three targets at once, trained by adam on a separate
 validation set whose loss ``validation_loss_curve_`` records every epoch.
