@@ -137,7 +137,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
         rs = check_random_state(self.random_state)
         sizes = hidden_layer_sizes(self.hidden_layer_sizes)
-        engine = choose(self.engine, self.solver_, X.shape[0], sum(sizes))
+        engine = choose(self.engine, X.shape[0], sum(sizes))
         self.engine_ = engine.name
         net = self._network(engine.network, X.shape[1], Y.shape[1])
         if first:

@@ -151,7 +151,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     engine : {'auto', 'numpy', 'numba'}, default='auto'
         'numba' runs training through fused compiled kernels (the ``fast``
         extra), 'numpy' through NumPy: the same model up to rounding. 'auto' is
-        numba, if it imports, for adam or sgd on 2e6 rows x hidden units or more.
+        'numba', if it imports, on 4,000,000 rows x hidden units or more.
 
     Attributes
     ----------

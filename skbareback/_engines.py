@@ -14,12 +14,14 @@ from typing import NamedTuple
 from ._network import Network
 from ._optimizers import OPTIMIZERS
 
-# 'auto' runs numba for stochastic fits whose epochs are at least this many
-# rows x hidden units: there its fused passes save more than loading numba and
-# its cached kernels costs a fresh process (about 0.4 s). The gain per epoch
-# is 10-20% (benchmarks/engine.py), so smaller fits, and L-BFGS, whose fused
-# passes gain less than its line search costs, stay on NumPy.
-AUTO_MIN_ROWS_X_UNITS = 2_000_000
+# 'auto' runs numba for fits whose passes are at least this many rows x hidden
+# units (the issue's adam row, 40,000 x 100). Measured on an AVX-512 Xeon
+# (benchmarks/engine.py), numba saves about 2.5 ns per row x unit per epoch
+# or L-BFGS iteration (an adam epoch there: 59 -> 48 ms in float64, 34 -> 25
+# in float32), so at least 10 ms an epoch here: enough to repay, within 30
+# epochs, the 0.3 s that loading numba and its cached kernels costs a fresh
+# process (within about 110 the 1.1 s of compiling them on a first run).
+AUTO_MIN_ROWS_X_UNITS = 4_000_000
 
 
 class Engine(NamedTuple):
@@ -51,14 +53,14 @@ def numba_reason():
     return None if _numba.available() else _numba.unavailable_reason()
 
 
-def choose(engine, solver, n_samples, hidden_units):
+def choose(engine, n_samples, hidden_units):
     """The :class:`Engine` for a fit with ``engine`` ('auto', 'numpy' or 'numba').
 
     ``hidden_units`` is the sum of the hidden layers' sizes. An explicit
     'numba' without a working numba raises, naming the extra to install.
     """
     if engine == "auto":
-        large = solver != "lbfgs" and n_samples * hidden_units >= AUTO_MIN_ROWS_X_UNITS
+        large = n_samples * hidden_units >= AUTO_MIN_ROWS_X_UNITS
         engine = "numba" if large and numba_reason() is None else "numpy"
     elif engine == "numba" and numba_reason() is not None:
         raise ValueError(

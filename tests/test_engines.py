@@ -203,11 +203,12 @@ def test_auto_rule(solver, monkeypatch):
     params = dict(solver=solver, max_iter=2, hidden_layer_sizes=(10,))
     small = BareMLPClassifier(**params).fit(X, y)
     assert small.engine_ == "numpy"
-    # Large enough: numba for the stochastic solvers, where it imports.
+    # Large enough: numba, where it imports.
     monkeypatch.setattr(_engines, "AUTO_MIN_ROWS_X_UNITS", X.shape[0] * 10)
     large = BareMLPClassifier(**params).fit(X, y)
-    stochastic = solver != "lbfgs"
-    assert large.engine_ == ("numba" if stochastic and _numba.available() else "numpy")
+    assert large.engine_ == ("numba" if _numba.available() else "numpy")
+    monkeypatch.setattr(_engines, "AUTO_MIN_ROWS_X_UNITS", X.shape[0] * 10 + 1)
+    assert BareMLPClassifier(**params).fit(X, y).engine_ == "numpy"
     _without_numba(monkeypatch)
     assert BareMLPClassifier(**params).fit(X, y).engine_ == "numpy"
 
