@@ -24,6 +24,7 @@ EXTRAS_MODULES = {
     "tests/test_distributed.py": "dask, ray",
     "tests/test_onnx.py": "onnx, onnxruntime",
     "tests/test_cli_csv.py": "pandas, skops (the cli extra)",
+    "tests/test_cli_regression.py": "skops (the cli extra)",
     "tests/test_persistence.py": "skops",
     "tests/test_streaming.py": "dask",
     "skbareback/onnx.py": "onnx (its doctests)",

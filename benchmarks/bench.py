@@ -582,7 +582,14 @@ def parse_args(argv=None):
         default=[],
         help="a BareMLPClassifier-only parameter, e.g. blas_threads=None",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "numpy", "numba"),
+        help="BareMLPClassifier's engine (shown in the header); numba: the fast extra",
+    )
     args = parser.parse_args(argv)
+    if args.engine is not None:
+        args.bare_param.append(("engine", args.engine))
     for name in ("reps", "threads"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")

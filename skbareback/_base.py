@@ -21,8 +21,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
+from ._engines import choose, for_prediction
 from ._losses import PER_SAMPLE, weighted_mean
-from ._network import Network, forward_logits
+from ._network import forward_logits
 from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
 from ._policy import max_iter_bound, plan
 from ._threads import blas_limit, map_chunks
@@ -135,13 +136,16 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         )
         self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
         rs = check_random_state(self.random_state)
-        net = self._network(X.shape[1], Y.shape[1])
+        sizes = hidden_layer_sizes(self.hidden_layer_sizes)
+        engine = choose(self.engine, X.shape[0], sum(sizes))
+        self.engine_ = engine.name
+        net = self._network(engine.network, X.shape[1], Y.shape[1])
         if first:
             params = self._initialize(net, rs, X.dtype)
         else:
             params = self._continue(net, X.dtype)
         self.coefs_, self.intercepts_ = net.unpack(params)
-        training = Training(self, net, params, rs, callbacks)
+        training = Training(self, net, params, rs, callbacks, engine.optimizers)
         self._start_tracking(val is not None or self._plan.early_stopping, first)
         training.run((X, Y, y, sw), val, incremental)
         self._check_finite(params)
@@ -149,9 +153,9 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         # builtins (so skops trusts it as one type).
         del self._plan
 
-    def _network(self, n_features, n_outputs):
+    def _network(self, network, n_features, n_outputs):
         sizes = hidden_layer_sizes(self.hidden_layer_sizes)
-        return Network(
+        return network(
             [n_features, *sizes, n_outputs],
             self.activation,
             self._out_activation(n_outputs),
@@ -278,9 +282,13 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
 
     def _logits(self, X):
         n_samples = X.shape[0]
+        # Models fitted before engines existed ran NumPy's.
+        fused = for_prediction(getattr(self, "engine_", "numpy")).bias_activation
         if n_samples <= _PREDICT_CHUNK_ROWS:
             with blas_limit(self.blas_threads, n_samples):
-                return forward_logits(self.coefs_, self.intercepts_, X, self.activation)
+                return forward_logits(
+                    self.coefs_, self.intercepts_, X, self.activation, None, None, fused
+                )
         if scipy.sparse.issparse(X):
             X = X.tocsr()
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
@@ -300,7 +308,13 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             acts = [h[: chunk.shape[0]] for h in local.hidden] + [logits[rows]]
             with np.errstate(all="ignore"):
                 forward_logits(
-                    self.coefs_, self.intercepts_, chunk, self.activation, acts
+                    self.coefs_,
+                    self.intercepts_,
+                    chunk,
+                    self.activation,
+                    acts,
+                    None,
+                    fused,
                 )
 
         map_chunks(fill, n_samples, _PREDICT_CHUNK_ROWS)
@@ -357,6 +371,12 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # Multilabel indicators into the classifier, several outputs out of
+        # the regressor.
+        if tags.classifier_tags is not None:
+            tags.classifier_tags.multi_label = True
+        else:
+            tags.target_tags.multi_output = True
         return tags
 
 

@@ -127,9 +127,8 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     class_weight : dict, 'balanced' or None, default=None
         Class weights multiplying ``sample_weight``: ``{label: weight}``, or
-        'balanced' for weights inversely proportional to the class frequencies
-        in ``y`` (as ``compute_sample_weight('balanced', y)``). ``partial_fit``
-        takes a dict but not 'balanced', which one batch cannot estimate.
+        'balanced' (``compute_sample_weight('balanced', y)``), which
+        ``partial_fit`` refuses: one batch cannot estimate the frequencies.
 
     scoring : str, callable or None, default=None
         What early stopping watches: None for accuracy (as MLPClassifier; the
@@ -137,19 +136,22 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         in ``validation_scores_``), or a scorer name or callable.
 
     blas_threads : int or None, default=1
-        BLAS threads in ``fit`` and in predictions on 256 to 8192 rows, set
-        with threadpoolctl for the call. One thread is fastest for small
-        networks and immune to oversubscription (busy neighbours or parallel
-        grid-search workers slow two-thread products tenfold). None leaves
-        BLAS as configured, which can pay off for L-BFGS on large data on an
-        idle machine. Larger predictions share chunks of 8192 rows among as
-        many threads as BLAS may use, each running BLAS on one thread.
+        BLAS threads in ``fit`` and in predictions on 256 to 8192 rows (set
+        by threadpoolctl). One is fastest for small networks and immune to
+        oversubscription (busy neighbours slow two-thread products tenfold);
+        None leaves BLAS as configured. Larger predictions share chunks of
+        8192 rows among as many threads as BLAS may use, one BLAS thread each.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of zeroing each hidden unit's output at a training step,
         the kept ones scaled by ``1 / (1 - p)``: one rate, or one per hidden
         layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
         thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
+
+    engine : {'auto', 'numpy', 'numba'}, default='auto'
+        'numba' runs training through fused compiled kernels (the ``fast``
+        extra), 'numpy' through NumPy: the same model up to rounding. 'auto' is
+        'numba', if it imports, on 4,000,000 rows x hidden units or more.
 
     Attributes
     ----------
@@ -208,6 +210,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     best_validation_score_ : float or None
         The best validation score.
 
+    engine_ : str
+        The engine that ran the last call: 'numpy' or 'numba'.
+
     See Also
     --------
     sklearn.neural_network.MLPClassifier : The reference implementation.
@@ -218,7 +223,6 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     ``fit`` or ``partial_fit`` that raises leaves a fitted model as it was; a
     stochastic loss that turns non-finite or grows a thousandfold raises a
     ``ValueError`` (training diverged) instead of returning a broken model.
-
     From scikit-learn 1.9, ``set_callbacks`` takes ``sklearn.callback``
     callbacks (``ProgressBar``, ``ScoringMonitor``): ``fit`` is one task with
     one sub-task per epoch (per L-BFGS iteration).
@@ -269,6 +273,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         scoring=None,
         blas_threads=1,
         dropout=0.0,
+        engine="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -300,6 +305,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         self.scoring = scoring
         self.blas_threads = blas_threads
         self.dropout = dropout
+        self.engine = engine
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks
@@ -392,8 +398,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         """
         z = self._validated_logits(X)
         OUTPUT_ACTIVATIONS[self.out_activation_][0](z)
-        # Keep probabilities inside the open interval (0, 1): saturated units
-        # round to exactly 0 or 1, whose log is -inf or whose complement is 0.
+        # Keep them in (0, 1): a saturated unit's 0 or 1 has an infinite log.
         tiny = np.finfo(z.dtype).epsneg
         np.clip(z, tiny, 1 - tiny, out=z)
         if z.shape[1] == 1 and not self._multilabel:
@@ -415,8 +420,3 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags

@@ -87,6 +87,9 @@ class Network:
         self.n_params = self.n_coefs + sum(self.layer_units[1:])
         self._views = {}
 
+    # An engine's fused bias + hidden activation for forward_logits; None: NumPy's.
+    bias_activation = None
+
     def unpack(self, flat):
         """Return ``(coefs, intercepts)`` as lists of views into ``flat``.
 
@@ -143,7 +146,9 @@ class Network:
         ``acts[-1]``, the output probabilities.
         """
         coefs, intercepts = self.unpack(params)
-        z = forward_logits(coefs, intercepts, X, self.activation, acts, dropout)
+        z = forward_logits(
+            coefs, intercepts, X, self.activation, acts, dropout, self.bias_activation
+        )
         OUTPUT_ACTIVATIONS[self.out_activation][0](z)
         return z
 
@@ -184,15 +189,11 @@ class Network:
         """Return the mean loss on ``X``; write (or add) its summed gradient."""
         acts, deltas = ws.rows(X.shape[0])
         dropout = ws.dropout(masks)
-        P = self.forward(params, X, acts, dropout)
+        loss = self._output_loss_delta(params, X, Y, sw, acts, deltas[-1], dropout)
         # What each layer saw: X, then the (masked) hidden activations.
         inputs = [X] + [a if d is None else d[1] for a, d in zip(acts, dropout)]
-        value, delta = LOSSES[self.loss]
-        loss = value(Y, P, sw, self.out_activation)
-        delta(Y, P, sw, self.out_activation, deltas[-1])
         coefs = self.unpack(params)[0]
         coef_grads, intercept_grads = self.unpack(grad)
-        derivative = HIDDEN_ACTIVATIONS[self.activation][1]
         for i in range(len(coefs) - 1, -1, -1):
             a_prev = inputs[i]
             if accumulate:
@@ -203,15 +204,32 @@ class Network:
                 np.sum(deltas[i], axis=0, out=intercept_grads[i])
             if i > 0:
                 np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
-                if dropout[i - 1] is not None:
-                    # A dropped unit passed nothing on; a kept one its output
-                    # times 1 / (1 - p): the mask is the chain rule's factor.
-                    deltas[i - 1] *= dropout[i - 1][0]
-                derivative(acts[i - 1], deltas[i - 1], ws.tmp(acts[i - 1].shape))
+                mask = None if dropout[i - 1] is None else dropout[i - 1][0]
+                self._derivative_times_delta(acts[i - 1], deltas[i - 1], mask, ws)
         return loss
 
+    # The passes an engine may replace (see _engines.py): each is NumPy here.
 
-def forward_logits(coefs, intercepts, X, activation, acts=None, dropout=None):
+    def _output_loss_delta(self, params, X, Y, sw, acts, delta, dropout):
+        """Forward ``X``; return the mean loss and write the output delta."""
+        P = self.forward(params, X, acts, dropout)
+        value, delta_into = LOSSES[self.loss]
+        loss = value(Y, P, sw, self.out_activation)
+        delta_into(Y, P, sw, self.out_activation, delta)
+        return loss
+
+    def _derivative_times_delta(self, a, delta, mask, ws):
+        """Multiply ``delta`` by the dropout ``mask`` (or None), then by f'(a)."""
+        if mask is not None:
+            # A dropped unit passed nothing on; a kept one its output times
+            # 1 / (1 - p): the mask is the chain rule's factor.
+            delta *= mask
+        HIDDEN_ACTIVATIONS[self.activation][1](a, delta, ws.tmp(a.shape))
+
+
+def forward_logits(
+    coefs, intercepts, X, activation, acts=None, dropout=None, bias_activation=None
+):
     """Return the output layer's pre-activation (logits) for ``X``.
 
     Hidden activations are written into ``acts`` when given (training keeps
@@ -219,18 +237,31 @@ def forward_logits(coefs, intercepts, X, activation, acts=None, dropout=None):
     for each hidden layer None or a pair ``(mask, out)``: the next layer then
     gets ``acts[i] * mask``, written into ``out``, while ``acts[i]`` keeps the
     activations themselves, from which backprop takes the derivative.
+    ``bias_activation(z, b, activation)``, if given, replaces the hidden
+    layers' ``z += b`` and activation (an engine's fused pass).
     """
+    a = forward_hidden(coefs, intercepts, X, activation, acts, dropout, bias_activation)
+    z = a @ coefs[-1] if acts is None else _matmul(a, coefs[-1], acts[-1])
+    z += intercepts[-1]
+    return z
+
+
+def forward_hidden(
+    coefs, intercepts, X, activation, acts=None, dropout=None, bias_activation=None
+):
+    """The hidden layers of :func:`forward_logits`: return the last layer's input."""
     hidden = HIDDEN_ACTIVATIONS[activation][0]
-    last = len(coefs) - 1
     a = X
-    for i in range(last + 1):
+    for i in range(len(coefs) - 1):
         z = a @ coefs[i] if acts is None else _matmul(a, coefs[i], acts[i])
-        z += intercepts[i]
-        if i < last:
+        if bias_activation is None:
+            z += intercepts[i]
             hidden(z)
-            if dropout and dropout[i] is not None:
-                mask, out = dropout[i]
-                z = np.multiply(z, mask, out=out)
+        else:
+            bias_activation(z, intercepts[i], activation)
+        if dropout and dropout[i] is not None:
+            mask, out = dropout[i]
+            z = np.multiply(z, mask, out=out)
         a = z
     return a
 

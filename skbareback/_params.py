@@ -16,6 +16,7 @@ _OPTIONS = {
     "solver": {"auto", "lbfgs", "sgd", "adam"},
     "learning_rate": {"constant", "invscaling", "adaptive"},
     "weight_init": set(WEIGHT_INITS),
+    "engine": {"auto", "numpy", "numba"},
 }
 
 # name: (kind, low, high, low_closed, high_closed)

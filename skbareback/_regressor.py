@@ -144,6 +144,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         explicit solver trains MLPRegressor's model on the raw targets). The
         losses recorded (``loss_``, ``loss_curve_``) are on the scale trained.
 
+    engine : {'auto', 'numpy', 'numba'}, default='auto'
+        Compiled numba kernels (the ``fast`` extra) or NumPy for training; the
+        same model up to rounding. See :class:`BareMLPClassifier`.
+
     Attributes
     ----------
     coefs_ : list of ndarray
@@ -204,6 +208,9 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     best_validation_score_ : float or None
         The best validation score.
 
+    engine_ : str
+        The engine that ran the last call: 'numpy' or 'numba'.
+
     See Also
     --------
     sklearn.neural_network.MLPRegressor : The reference implementation.
@@ -215,16 +222,11 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     outputs while its gradient is that of the sum over the outputs (the same
     for one output); the steps, and so the models, are MLPRegressor's.
 
-    All weights live in one flat vector; ``coefs_`` and ``intercepts_`` are
-    views into it. A ``fit`` or ``partial_fit`` that raises leaves a
-    previously fitted model exactly as it was. A stochastic batch loss that
-    turns non-finite, or an epoch's loss a thousandfold above the initial
-    weights', raises a ``ValueError`` (training diverged) rather than
-    returning a broken model; one batch of large targets is no divergence.
-
-    With scikit-learn 1.9 or later, ``set_callbacks`` accepts
-    ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``):
-    ``fit`` is one task with one sub-task per epoch (per L-BFGS iteration).
+    ``coefs_`` and ``intercepts_`` are views into one flat weight vector. A
+    ``fit`` or ``partial_fit`` that raises leaves a fitted model as it was; a
+    non-finite batch loss, or an epoch's a thousandfold above the initial
+    weights', raises a ``ValueError`` (diverged); one batch of large targets
+    does not. ``set_callbacks`` is as in :class:`BareMLPClassifier`.
 
     Examples
     --------
@@ -273,6 +275,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         blas_threads=1,
         dropout=0.0,
         scale_target="auto",
+        engine="auto",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -304,6 +307,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         self.blas_threads = blas_threads
         self.dropout = dropout
         self.scale_target = scale_target
+        self.engine = engine
 
     @available_if(lambda est: est.solver != "lbfgs")
     @with_callbacks
@@ -406,8 +410,3 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
                 "training; scale them."
             )
         return logits[:, 0] if logits.shape[1] == 1 else logits
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags

@@ -20,7 +20,6 @@ from sklearn.model_selection import train_test_split
 from ._callbacks import EpochHooks
 from ._losses import weighted_mean
 from ._network import Workspace, mask_stream
-from ._optimizers import OPTIMIZERS
 from ._policy import significantly_lower
 
 # Full-batch passes over more rows than this go chunk by chunk: activations
@@ -50,10 +49,14 @@ class Training:
     callbacks : tuple
         ``(owner, context)``: the estimator the sklearn callbacks see, and
         the root callback context of this call.
+    optimizers : dict
+        The stochastic solvers' optimizer classes, by ``solver_``: the
+        engine's (see _engines.py), like ``net``.
     """
 
-    def __init__(self, est, net, params, rs, callbacks):
+    def __init__(self, est, net, params, rs, callbacks, optimizers):
         self.est, self.net, self.params, self.rs = est, net, params, rs
+        self.optimizers = optimizers
         self.callback_owner, self.ctx = callbacks
         scoring = est._plan.scoring
         self.scorer = None if scoring in (None, "loss") else check_scoring(est, scoring)
@@ -254,7 +257,7 @@ class Training:
                 k: np.copy(v) if isinstance(v, np.ndarray) else v
                 for k, v in state.items()
             }
-        return OPTIMIZERS[est.solver_](
+        return self.optimizers[est.solver_](
             self.net.n_params, self.params.dtype, state=state, **est.get_params()
         )
 

@@ -1,0 +1,78 @@
+"""The engines: which network and optimizers run a fit, chosen once per fit.
+
+An engine is a :class:`~skbareback._network.Network` class (forward, loss and
+gradient into the flat vector), the optimizer classes of the stochastic
+solvers (their ``step``), and the fused bias + activation that prediction
+uses; :class:`~skbareback._training.Training` runs whichever it is given and
+never asks which. ``'numpy'`` is the oracle; ``'numba'``
+(:mod:`skbareback._engine_numba`) is loaded only when a fit chooses it, so
+that importing skbareback never imports numba.
+"""
+
+from typing import NamedTuple
+
+from ._network import Network
+from ._optimizers import OPTIMIZERS
+
+# 'auto' runs numba for fits whose passes are at least this many rows x hidden
+# units (the issue's adam row, 40,000 x 100). Measured on an AVX-512 Xeon
+# (benchmarks/engine.py), numba saves about 2.5 ns per row x unit per epoch
+# or L-BFGS iteration (an adam epoch there: 59 -> 48 ms in float64, 34 -> 25
+# in float32), so at least 10 ms an epoch here: enough to repay, within 30
+# epochs, the 0.3 s that loading numba and its cached kernels costs a fresh
+# process (within about 110 the 1.1 s of compiling them on a first run).
+AUTO_MIN_ROWS_X_UNITS = 4_000_000
+
+
+class Engine(NamedTuple):
+    name: str
+    network: type
+    optimizers: dict
+    bias_activation: object = None
+
+
+def _numpy():
+    return Engine("numpy", Network, OPTIMIZERS)
+
+
+def _numba():
+    from . import _engine_numba as engine
+
+    return Engine(
+        "numba", engine.NumbaNetwork, engine.OPTIMIZERS, engine.bias_activation
+    )
+
+
+ENGINES = {"numpy": _numpy, "numba": _numba}
+
+
+def numba_reason():
+    """Why numba cannot run here, or None when it can (imports numba)."""
+    from . import _numba
+
+    return None if _numba.available() else _numba.unavailable_reason()
+
+
+def choose(engine, n_samples, hidden_units):
+    """The :class:`Engine` for a fit with ``engine`` ('auto', 'numpy' or 'numba').
+
+    ``hidden_units`` is the sum of the hidden layers' sizes. An explicit
+    'numba' without a working numba raises, naming the extra to install.
+    """
+    if engine == "auto":
+        large = n_samples * hidden_units >= AUTO_MIN_ROWS_X_UNITS
+        engine = "numba" if large and numba_reason() is None else "numpy"
+    elif engine == "numba" and numba_reason() is not None:
+        raise ValueError(
+            "engine='numba' needs numba, the fast extra: pip install "
+            f"\"skbareback[fast]\" ({numba_reason()}). Use engine='numpy' or "
+            "'auto' to run without it."
+        )
+    return ENGINES[engine]()
+
+
+def for_prediction(name):
+    """The engine a fitted ``engine_`` predicts with: NumPy where numba is gone."""
+    if name == "numba" and numba_reason() is None:
+        return ENGINES["numba"]()
+    return ENGINES["numpy"]()
