@@ -160,11 +160,28 @@ def _blas_threads():
     return max((p["num_threads"] for p in info if p["user_api"] == "blas"), default=1)
 
 
+def warm_up(X, y):
+    """Import and compile the engine 'auto' picks, so no row counts it.
+
+    The numba engine's first fit imports the compiler and compiles its
+    kernels (tens of MB, once per process): memory of the process, not of
+    the fit.
+    """
+    from skbareback import _numba
+
+    if _numba.available():
+        for solver in ("adam", "lbfgs"):
+            est = make_estimator(BareMLPClassifier, solver, max_iter=1)
+            est.set_params(engine="numba").fit(X[:1000], y[:1000])
+
+
 def measure(cls, X, y, X_lbfgs, y_lbfgs):
     """The three rows of one estimator: fit adam, predict_proba, fit lbfgs."""
     name = cls.__name__
     bare = cls is BareMLPClassifier
     rows = []
+    if bare:
+        warm_up(X, y)
     est = make_estimator(cls, "adam", max_iter=2)
     plan = (
         ("fit", "adam", X, lambda: est.fit(X, y)),
