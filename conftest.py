@@ -26,6 +26,7 @@ EXTRAS_MODULES = {
     "tests/test_cli_csv.py": "pandas, skops (the cli extra)",
     "tests/test_persistence.py": "skops",
     "tests/test_streaming.py": "dask",
+    "tests/test_engine_xp.py": "array-api-strict",
     "skbareback/onnx.py": "onnx (its doctests)",
 }
 
