@@ -28,7 +28,20 @@ from ._xp_compat import array_api_compat, to_device
 
 def _zero(xp, like):
     """A 0-d zero of ``like``'s dtype on its device (scalars in ``where`` are new)."""
-    return xp.zeros((), dtype=like.dtype, device=array_api_compat.device(like))
+    # NumPy arrays have no ``device`` before NumPy 2: None is the CPU there.
+    return xp.zeros((), dtype=like.dtype, device=getattr(like, "device", None))
+
+
+def _namespace(xp):
+    """``xp``, or NumPy's array API namespace for None."""
+    if xp is not None:
+        return xp
+    if array_api_compat is None:
+        raise ImportError(
+            "The array API engine needs array_api_compat: recent scikit-learn "
+            "releases vendor it, or pip install array-api-compat."
+        )
+    return array_api_compat.numpy
 
 
 # Activations, each as (forward, derivative): the forward returns the
@@ -229,7 +242,7 @@ class XpNetwork:
             setattr(self, name, getattr(self._host, name))
         self.activation, self.out_activation = activation, out_activation
         self.loss, self.alpha, self.fit_intercept = loss, alpha, fit_intercept
-        self.xp = array_api_compat.numpy if xp is None else xp
+        self.xp = _namespace(xp)
         self.device = device
 
     def unpack(self, flat):
@@ -412,7 +425,7 @@ class XpSGD(SGD):
         self.momentum = momentum
         self.nesterov = nesterovs_momentum
         self.power_t = power_t
-        xp = array_api_compat.numpy if xp is None else xp
+        xp = _namespace(xp)
         self.state = state or {
             "velocity": xp.zeros(n_params, dtype=dtype, device=device),
             "learning_rate": float(learning_rate_init),
@@ -454,7 +467,7 @@ class XpAdam(Adam):
         # Not Adam.__init__, which allocates NumPy scratch of a NumPy dtype.
         self.learning_rate_init = learning_rate_init
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self.xp = xp = array_api_compat.numpy if xp is None else xp
+        self.xp = xp = _namespace(xp)
         self.state = state or {
             "m": xp.zeros(n_params, dtype=dtype, device=device),
             "v": xp.zeros(n_params, dtype=dtype, device=device),

@@ -2,15 +2,26 @@
 
 ``sklearn.utils._array_api`` is private: its names can move between releases,
 so every other module imports them from here, and a release that moves them
-needs one fix. Tested with scikit-learn 1.9.1 (``get_namespace`` and
-``device`` have their current signatures from 1.4, ``_convert_to_numpy`` its
-``(array, xp)`` one from 1.4 too). scikit-learn vendors ``array_api_compat``,
-which wraps NumPy, PyTorch and CuPy into namespaces that follow the standard.
+needs one fix. Tested with scikit-learn 1.9.1; ``get_namespace``, ``device``
+and ``_convert_to_numpy(array, xp)`` are in 1.6.0, the oldest supported,
+too (checked in its wheel). ``array_api_compat``, which wraps NumPy, PyTorch
+and CuPy into namespaces that follow the standard, is vendored by recent
+scikit-learn releases (1.9.1 here) but not by 1.6.0, which imports the
+standalone package when array API dispatch is on: so it is looked up in both
+places, and None where neither has it (array API inputs cannot be dispatched
+there anyway). Importing this module never fails for want of it.
 """
 
 from sklearn import config_context
-from sklearn.externals import array_api_compat
 from sklearn.utils._array_api import _convert_to_numpy, device, get_namespace
+
+try:
+    from sklearn.externals import array_api_compat
+except ImportError:  # scikit-learn without the vendored copy (1.6)
+    try:
+        import array_api_compat
+    except ImportError:
+        array_api_compat = None
 
 __all__ = [
     "array_api_compat",

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skbareback import _engine_xp
 from skbareback._engine_xp import OPTIMIZERS as XP_OPTIMIZERS
-from skbareback._engine_xp import XpNetwork, XpWorkspace
+from skbareback._engine_xp import XpNetwork, XpWorkspace, bind
 from skbareback._network import Network, Workspace
 from skbareback._optimizers import OPTIMIZERS
 from skbareback._xp_compat import namespace_and_device, to_numpy
@@ -381,3 +382,57 @@ def test_gpu_script_smoke_run_on_cpu():
     assert result.returncode == 0, result.stderr
     assert "| engine |" in result.stdout
     assert "parity" in result.stdout
+
+
+def test_numpy_namespace_by_default():
+    # xp=None: NumPy's array API namespace, on plain NumPy arrays.
+    args, (X, Y, sw), masks = problem("multiclass", "relu", "float64", True)
+    net = Network(*args)
+    xnet = XpNetwork(*args)
+    params = net.init_params(np.random.RandomState(1), "glorot", np.float64)
+    xparams = xnet.init_params(np.random.RandomState(1), "glorot", np.float64)
+    assert type(xparams) is np.ndarray
+    grad, xgrad = np.empty_like(params), np.empty_like(params)
+    ws = Workspace(net, N_SAMPLES, np.float64, np.random.default_rng(0))
+    loss = net.loss_grad(params, grad, X, Y, sw, ws, masks)
+    xws = XpWorkspace(xnet, N_SAMPLES, np.float64)
+    assert xnet.loss_grad(xparams, xgrad, X, Y, sw, xws, masks) == pytest.approx(loss)
+    assert_close(xgrad, grad, TOL["float64"])
+    adam = XP_OPTIMIZERS["adam"](xnet.n_params, np.float64, **OPTIMIZER_PARAMS["adam"])
+    adam.step(xparams, xgrad)
+    assert type(adam.state["m"]) is np.ndarray
+
+
+HYPERPARAMETERS = {**OPTIMIZER_PARAMS["sgd"], **OPTIMIZER_PARAMS["adam"], "alpha": 0.1}
+
+
+def test_bind_gives_classes_called_as_the_numpy_engines(space):
+    network, workspace, optimizers = bind(*space)
+    args, _, _ = problem("binary", "tanh", "float64")
+    net = network(*args)
+    assert (net.xp, net.device) == space
+    ws = workspace(net, 4, space[0].float32)
+    assert ws.n_rows == 4 and not ws.dropping
+    for name in ("sgd", "adam"):
+        # As Training: every hyperparameter of the estimator, each takes its own.
+        opt = optimizers[name](net.n_params, space[0].float32, **HYPERPARAMETERS)
+        state = next(v for v in opt.state.values() if hasattr(v, "shape"))
+        assert state.dtype == space[0].float32 and state.device == space[1]
+
+
+def test_workspace_draws_the_numpy_workspaces_masks(space):
+    args, _, _ = problem("binary", "tanh", "float32")
+    args = (*args[:-1], [0.5, 0.0])
+    net, xnet = Network(*args), XpNetwork(*args, xp=space[0], device=space[1])
+    masks = Workspace(net, 6, np.float32, np.random.default_rng(5)).draw_masks(6)
+    ws = XpWorkspace(xnet, 6, space[0].float32, np.random.default_rng(5))
+    xmasks = ws.draw_masks(6)
+    assert ws.dropping and masks[1] is None and xmasks[1] is None
+    assert_close(host(space, xmasks[0]), masks[0], 0)
+
+
+def test_missing_array_api_compat_is_named(monkeypatch):
+    monkeypatch.setattr(_engine_xp, "array_api_compat", None)
+    args, _, _ = problem("binary", "tanh", "float64")
+    with pytest.raises(ImportError, match="pip install array-api-compat"):
+        XpNetwork(*args)
