@@ -27,6 +27,7 @@ EXTRAS_MODULES = {
     "tests/test_cli_regression.py": "skops (the cli extra)",
     "tests/test_persistence.py": "skops",
     "tests/test_streaming.py": "dask",
+    "tests/test_engine_xp.py": "array-api-strict",
     "skbareback/onnx.py": "onnx (its doctests)",
 }
 
