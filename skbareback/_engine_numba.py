@@ -11,7 +11,11 @@ where it wins on the CPU this runs on (``benchmarks/kernels.py``):
   log-loss, identity with the squared error); other pairs run the NumPy code;
 - the hidden layers' bias + tanh, only where NumPy's ``tanh`` is not
   vectorised for the dtype (``_activations._NATIVE_TANH``): where it is
-  (AVX-512), NumPy's is faster than the compiled one.
+  (AVX-512), NumPy's is faster than the compiled one;
+- a stochastic solver's whole epoch, where :mod:`skbareback._numba_epoch`
+  covers it: one compiled call runs every mini-batch step with these kernels
+  (and its own bias + activation, NumPy's ``tanh`` being out of its reach),
+  instead of some thirty NumPy calls per batch.
 
 :class:`NumbaSGD` and :class:`NumbaAdam` keep their parents' ``state`` dict,
 so pickles, ``partial_fit`` and ``warm_start`` move between engines, and run
