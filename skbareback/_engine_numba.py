@@ -11,7 +11,11 @@ where it wins on the CPU this runs on (``benchmarks/kernels.py``):
   log-loss, identity with the squared error); other pairs run the NumPy code;
 - the hidden layers' bias + tanh, only where NumPy's ``tanh`` is not
   vectorised for the dtype (``_activations._NATIVE_TANH``): where it is
-  (AVX-512), NumPy's is faster than the compiled one.
+  (AVX-512), NumPy's is faster than the compiled one;
+- a stochastic solver's whole epoch, where :mod:`skbareback._numba_epoch`
+  covers it: one compiled call runs every mini-batch step with these kernels
+  (and its own bias + activation, NumPy's ``tanh`` being out of its reach),
+  instead of some thirty NumPy calls per batch.
 
 :class:`NumbaSGD` and :class:`NumbaAdam` keep their parents' ``state`` dict,
 so pickles, ``partial_fit`` and ``warm_start`` move between engines, and run
@@ -22,9 +26,12 @@ Importing this module imports numba: only :mod:`skbareback._engines` does,
 once a fit has chosen this engine.
 """
 
+import math
+
 import numpy as np
 
 from . import _activations
+from . import _numba_epoch as compiled
 from . import _numba_fused as fused
 from ._network import Network, _matmul, forward_hidden
 from ._optimizers import SGD, Adam
@@ -73,6 +80,16 @@ class NumbaNetwork(Network):
     def _derivative_times_delta(self, a, delta, mask, ws):
         fused.activation_derivative_times_delta(a, delta, mask, self.activation)
 
+    def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
+        """The epoch in one compiled call where it is covered (_numba_epoch)."""
+        if not compiled.supports(self, X, ws, optimizer, params):
+            return super().train_epoch(
+                params, grad, X, Y, sw, ws, optimizer, batch_size
+            )
+        return compiled.train_epoch(
+            self, params, grad, X, Y, sw, ws, optimizer, batch_size
+        )
+
 
 class NumbaSGD(SGD):
     """:class:`~skbareback._optimizers.SGD` whose step is one compiled pass."""
@@ -87,6 +104,16 @@ class NumbaSGD(SGD):
             self.momentum,
             self.nesterov,
         )
+
+    def compiled_plan(self, n_steps):
+        """``(kind, state arrays, step sizes, hyperparameters)`` of a compiled epoch."""
+        v = self.state["velocity"]
+        lrs = np.full(n_steps, self.state["learning_rate"], dtype=v.dtype)
+        hyper = (self.momentum, 0, 0, 0, 0, bool(self.nesterov))
+        return compiled.SGD, (v, v), lrs, hyper
+
+    def steps_taken(self, n_steps):
+        """The schedule is per epoch: the steps leave the state as it was."""
 
 
 class NumbaAdam(Adam):
@@ -106,6 +133,36 @@ class NumbaAdam(Adam):
         fused.adam_step(
             params, grad, s["m"], s["v"], lr, self.beta_1, self.beta_2, self.epsilon
         )
+
+    def compiled_plan(self, n_steps):
+        """``(kind, state arrays, step sizes, hyperparameters)`` of a compiled epoch.
+
+        The step sizes are :meth:`step`'s, negated, one per step, in the
+        precision NumPy multiplies ``m`` by them (see ``fused._as_numpy``).
+        """
+        s, t = self.state, self.state["t"]
+        # math.sqrt rounds as np.sqrt does (correctly).
+        self._lrs = [
+            self.learning_rate_init
+            * math.sqrt(1 - self.beta_2 ** (t + i))
+            / (1 - self.beta_1 ** (t + i))
+            for i in range(1, n_steps + 1)
+        ]
+        dtype = np.result_type(s["m"], np.float64(1.0))
+        lrs = -np.array(self._lrs, dtype=dtype)
+        b1, b2 = self.beta_1, self.beta_2
+        return (
+            compiled.ADAM,
+            (s["m"], s["v"]),
+            lrs,
+            (b1, 1 - b1, b2, 1 - b2, self.epsilon, 0),
+        )
+
+    def steps_taken(self, n_steps):
+        """Advance ``t`` and the step size over the steps a compiled epoch took."""
+        if n_steps:
+            self.state["t"] += n_steps
+            self.state["learning_rate"] = np.float64(self._lrs[n_steps - 1])
 
 
 OPTIMIZERS = {"sgd": NumbaSGD, "adam": NumbaAdam}

@@ -16,11 +16,12 @@ from ._optimizers import OPTIMIZERS
 
 # 'auto' runs numba for fits whose passes are at least this many rows x hidden
 # units (the adam row, 40,000 x 100). Measured on an AVX-512 Xeon
-# (benchmarks/engine.py), numba saves about 2.5 ns per row x unit per epoch
-# or L-BFGS iteration (an adam epoch there: 59 -> 48 ms in float64, 34 -> 25
-# in float32), so at least 10 ms an epoch here: enough to repay, within 30
-# epochs, the 0.3 s that loading numba and its cached kernels costs a fresh
-# process (within about 110 the 1.1 s of compiling them on a first run).
+# (benchmarks/engine.py), numba saves about 2.5 ns per row x unit per L-BFGS
+# iteration and, with its compiled epoch, about 3.5 ns per adam epoch (there:
+# 46 -> 31 ms in float64, 28 -> 15 in float32), so at least 10 ms an epoch
+# here: enough to repay, within 30 epochs, the 0.3 s that loading numba and
+# its cached kernels costs a fresh process. Compiling them on a machine's
+# first run costs more (about 1 s for L-BFGS, 4.7 s for adam or sgd), once.
 AUTO_MIN_ROWS_X_UNITS = 4_000_000
 
 

@@ -308,18 +308,14 @@ class Training:
             self.rs.shuffle(self.order)
             X, Y = X[self.order], Y[self.order]
             sw = None if sw is None else sw[self.order]
-        n_samples = X.shape[0]
-        total = 0.0
-        for start in range(0, n_samples, self.batch_size):
-            batch = slice(start, min(start + self.batch_size, n_samples))
-            sw_batch = None if sw is None else sw[batch]
-            masks = self.ws.draw_masks(batch.stop - start) if self.ws.dropping else None
-            loss = self.net.loss_grad(
-                self.params, self.grad, X[batch], Y[batch], sw_batch, self.ws, masks
-            )
-            self._check_divergence(loss)
-            total += loss * (batch.stop - batch.start)
-            self.optimizer.step(self.params, self.grad)
+        losses = self.net.train_epoch(
+            self.params, self.grad, X, Y, sw, self.ws, self.optimizer, self.batch_size
+        )
+        # The pass stops at its first non-finite batch loss: only the last can be.
+        self._check_divergence(losses[-1])
+        n_samples, total = X.shape[0], 0.0
+        for start, loss in zip(range(0, n_samples, self.batch_size), losses):
+            total += loss * (min(start + self.batch_size, n_samples) - start)
         return total / n_samples
 
     def _end_epoch(self, val):

@@ -241,3 +241,168 @@ def test_numpy_fits_never_import_numba():
         [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------- the compiled epoch
+# Network.train_epoch, NumPy's loop against the numba engine's one compiled
+# call per epoch (_numba_epoch), on every covered combination.
+
+OUTPUT_PAIRS = [
+    ("softmax", "log_loss"),
+    ("logistic", "log_loss"),
+    ("identity", "squared_error"),
+    ("identity", "mean_squared_error"),
+]
+OPTIMIZER_PARAMS = {
+    "adam": dict(learning_rate_init=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
+    "sgd": dict(
+        learning_rate_init=0.05,
+        learning_rate="invscaling",
+        momentum=0.9,
+        nesterovs_momentum=False,
+        power_t=0.5,
+    ),
+    "nesterov": dict(
+        learning_rate_init=0.05,
+        learning_rate="constant",
+        momentum=0.8,
+        nesterovs_momentum=True,
+        power_t=0.5,
+    ),
+}
+
+
+@pytest.fixture
+def compiled_calls(monkeypatch):
+    """Count the compiled epochs the numba engine runs."""
+    from skbareback import _numba_epoch
+
+    calls, epoch = [], _numba_epoch._epoch
+
+    def counted(*args):
+        calls.append(1)
+        return epoch(*args)
+
+    monkeypatch.setattr(_numba_epoch, "_epoch", counted)
+    return calls
+
+
+def _train_epochs(engine, pair, activation, dtype, weighted, fit_intercept, solver):
+    """Three epochs of ``Network.train_epoch``: ``(batch losses, params, state)``."""
+    from skbareback import _engine_numba
+    from skbareback._network import Network, Workspace
+    from skbareback._optimizers import OPTIMIZERS
+
+    numba_engine = engine == "numba"
+    rs = np.random.RandomState(0)
+    n, k = 101, 3
+    X = rs.normal(size=(n, 5)).astype(dtype)
+    if pair[1] == "log_loss":
+        Y = rs.uniform(size=(n, k)) < 0.4
+        if pair[0] == "softmax":
+            Y = np.eye(k, dtype=bool)[rs.randint(k, size=n)]
+    else:
+        Y = rs.normal(size=(n, k)).astype(dtype)
+    sw = rs.uniform(0.3, 2.0, n) if weighted else None
+    Net = _engine_numba.NumbaNetwork if numba_engine else Network
+    net = Net([5, 8, 6, k], activation, *pair, 1e-3, fit_intercept)
+    params = net.init_params(np.random.RandomState(1), "glorot", dtype)
+    opts = _engine_numba.OPTIMIZERS if numba_engine else OPTIMIZERS
+    opt = opts["adam" if solver == "adam" else "sgd"](
+        net.n_params, dtype, **OPTIMIZER_PARAMS[solver]
+    )
+    ws, grad, losses = Workspace(net, 20, dtype), np.empty_like(params), []
+    for epoch in range(3):
+        losses += list(net.train_epoch(params, grad, X, Y, sw, ws, opt, 20))
+        opt.iteration_ends((epoch + 1) * n)
+    return np.array(losses), params, opt.state
+
+
+@needs_numba
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "nesterov"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("pair", OUTPUT_PAIRS, ids="-".join)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_compiled_epoch_matches_numpys_loop(
+    activation, pair, dtype, solver, weighted, fit_intercept, compiled_calls
+):
+    args = (pair, activation, dtype, weighted, fit_intercept, solver)
+    ref_losses, ref_params, ref_state = _train_epochs("numpy", *args)
+    losses, params, state = _train_epochs("numba", *args)
+    assert len(compiled_calls) == 3
+    rtol = F64_RTOL if dtype == np.float64 else F32_RTOL
+    np.testing.assert_allclose(losses, ref_losses, rtol=rtol)
+    np.testing.assert_allclose(
+        params, ref_params, rtol=rtol, atol=rtol * np.abs(ref_params).max()
+    )
+    if not fit_intercept:
+        assert not params[-(3 + 6 + 8) :].any()
+    for key, value in ref_state.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_allclose(state[key], value, rtol=rtol, atol=rtol)
+        else:
+            assert state[key] == value and type(state[key]) is type(value)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "Estimator, params",
+    [
+        (BareMLPClassifier, dict(solver="adam", shuffle=False)),
+        (BareMLPClassifier, dict(solver="sgd", learning_rate="adaptive", tol=0.5)),
+        (BareMLPClassifier, dict(solver="sgd", hidden_layer_sizes=(), alpha=0.1)),
+        (BareMLPRegressor, dict(solver="adam", hidden_layer_sizes=(9, 8, 7))),
+        (BareMLPRegressor, dict(solver="sgd", batch_size=64, fit_intercept=False)),
+    ],
+)
+def test_fits_run_the_compiled_epoch(Estimator, params, dtype, compiled_calls):
+    if Estimator is BareMLPClassifier:
+        X, y = _classification("multiclass", dtype, n=150)
+    else:
+        X, y = make_regression(150, 6, n_targets=2, random_state=0)
+        X = X.astype(dtype)
+    ref, new = _fit_both(Estimator, X, y, **params, n_iter_no_change=2)
+    assert len(compiled_calls) == new.n_iter_
+    _assert_same(ref, new, X, F64_RTOL if dtype == np.float64 else F32_RTOL)
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "Estimator, params, data",
+    [
+        (BareMLPClassifier, dict(dropout=0.2), "dense"),
+        (BareMLPClassifier, dict(loss="squared_error"), "dense"),
+        (BareMLPRegressor, dict(loss="poisson"), "dense"),
+        (BareMLPClassifier, {}, "sparse"),
+        (BareMLPClassifier, dict(shuffle=False), "fortran"),
+    ],
+)
+def test_uncovered_epochs_run_numpys_loop(Estimator, params, data, compiled_calls):
+    X, y = _classification("multiclass", np.float64)
+    y = y if Estimator is BareMLPClassifier else y + 1.0
+    if data == "sparse":
+        X[np.abs(X) < 0.7] = 0
+        X = scipy.sparse.csr_matrix(X)
+    elif data == "fortran":
+        X = np.asfortranarray(X)
+    ref, new = _fit_both(Estimator, X, y, solver="adam", **params)
+    assert not compiled_calls
+    _assert_same(ref, new, X, F64_RTOL)
+
+
+@pytest.mark.parametrize("engine", ["numpy", pytest.param("numba", marks=needs_numba)])
+def test_a_non_finite_batch_loss_stops_the_epoch(engine):
+    # The epoch stops at the batch, before its step: same error either way.
+    X, y = make_regression(400, 4, random_state=0)
+    reg = BareMLPRegressor(
+        solver="sgd",
+        learning_rate_init=1e6,
+        engine=engine,
+        scale_target=False,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="Training diverged: the loss reached inf"):
+        reg.fit(X, y * 1e150)
