@@ -11,10 +11,13 @@ next layer sees the masked activations, backprop multiplies the deltas by
 the same mask, and prediction needs no rescaling.
 """
 
+import math
+
 import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._losses import LOSSES
+from ._xp_compat import as_host
 
 
 def _glorot(rs, fan_in, fan_out, activation):
@@ -120,9 +123,14 @@ class Network:
         """Return a new flat vector holding ``coefs`` then ``intercepts``."""
         flat = np.empty(self.n_params, dtype=dtype)
         views = [v for part in self.unpack(flat) for v in part]
+        # A model fitted in another namespace continues here from host copies.
         for view, value in zip(views, coefs + intercepts):
-            view[...] = value
+            view[...] = as_host(value)
         return flat
+
+    def workspace(self, n_rows, dtype, rng=None):
+        """The :class:`Workspace` of passes over at most ``n_rows`` rows."""
+        return Workspace(self, n_rows, dtype, rng)
 
     def init_params(self, rs, weight_init, dtype):
         """Draw initial weights layer by layer: coefficients, then intercepts."""
@@ -184,6 +192,28 @@ class Network:
         grad[: self.n_coefs] += self.alpha * w
         grad /= sw_sum
         return float(loss + 0.5 * self.alpha * np.dot(w, w) / sw_sum)
+
+    def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
+        """Run one pass of mini-batch steps over ``X`` in its order.
+
+        Each batch of ``batch_size`` rows (the last may be shorter) has its
+        loss and gradient computed into ``grad`` (with fresh dropout masks
+        when ``ws`` draws them), then ``optimizer.step`` updates ``params``.
+        Returns the batch losses in order; the pass stops at the first one
+        that is not finite, before its step, which ends the returned list.
+        An engine may run the same pass compiled.
+        """
+        n, losses = X.shape[0], []
+        for start in range(0, n, batch_size):
+            batch = slice(start, min(start + batch_size, n))
+            sw_batch = None if sw is None else sw[batch]
+            masks = ws.draw_masks(batch.stop - start) if ws.dropping else None
+            loss = self.loss_grad(params, grad, X[batch], Y[batch], sw_batch, ws, masks)
+            losses.append(loss)
+            if not math.isfinite(loss):
+                break
+            optimizer.step(params, grad)
+        return losses
 
     def _backprop(self, params, grad, X, Y, sw, ws, masks, accumulate):
         """Return the mean loss on ``X``; write (or add) its summed gradient."""
