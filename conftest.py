@@ -28,6 +28,7 @@ EXTRAS_MODULES = {
     "tests/test_persistence.py": "skops",
     "tests/test_streaming.py": "dask",
     "tests/test_engine_xp.py": "array-api-strict",
+    "tests/test_array_api.py": "array-api-strict",
     "skbareback/onnx.py": "onnx (its doctests)",
 }
 

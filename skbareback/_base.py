@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import CALLBACK_MIXINS, fit_context, with_callbacks
+from ._engine_xp import predict_logits
 from ._engines import choose, for_prediction
 from ._losses import PER_SAMPLE, weighted_mean
 from ._network import forward_logits
@@ -28,6 +29,18 @@ from ._params import check_params, dropout_rates, has_dropout, hidden_layer_size
 from ._policy import max_iter_bound, plan
 from ._threads import blas_limit, map_chunks
 from ._training import Training
+from ._xp_compat import (
+    all_finite,
+    as_host,
+    check_same_namespace,
+    fitted_to_numpy,
+    float_dtypes,
+    host_like,
+    input_namespace,
+    is_host,
+    place_fitted_arrays,
+    to_device,
+)
 
 # Predictions on more rows than this go chunk by chunk, the chunks shared
 # among threads; smaller chunks than this lose more to the GIL than they gain.
@@ -113,18 +126,24 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
 
     def _fit_trial(self, X, y, sample_weight, incremental, classes, val, callbacks):
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        xp, device = input_namespace(X)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(xp),
             reset=first,
         )
-        Y, y = self._encode_targets(y, X.dtype, first, incremental, classes)
-        sw = self._sample_weight(y, sample_weight, X, incremental)
+        # Labels, weights and target scales are made on the host (y is small);
+        # the targets then move to X's device, the weights batch by batch.
+        y, sample_weight, classes = as_host(y), as_host(sample_weight), as_host(classes)
+        host = host_like(X)
+        Y, y = self._encode_targets(y, host.dtype, first, incremental, classes)
+        sw = self._sample_weight(y, sample_weight, host, incremental)
         Y = self._scale_targets(Y, sw, first)
+        Y = Y if xp is None else to_device(Y, xp, device)
         val = self._validation_set(val, X.dtype, incremental)
         self._plan = plan(
             self.get_params(),
@@ -133,11 +152,12 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             has_validation_set=val is not None,
             dropout=has_dropout(self),
             regression=is_regressor(self),
+            array_api=xp is not None,
         )
         self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
         rs = check_random_state(self.random_state)
         sizes = hidden_layer_sizes(self.hidden_layer_sizes)
-        engine = choose(self.engine, X.shape[0], sum(sizes))
+        engine = choose(self.engine, X.shape[0], sum(sizes), xp, device)
         self.engine_ = engine.name
         net = self._network(engine.network, X.shape[1], Y.shape[1])
         if first:
@@ -149,6 +169,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         self._start_tracking(val is not None or self._plan.early_stopping, first)
         training.run((X, Y, y, sw), val, incremental)
         self._check_finite(params)
+        place_fitted_arrays(self, xp, device)
         # The plan lives for one call: a fitted model holds only arrays and
         # builtins (so skops trusts it as one type).
         del self._plan
@@ -207,7 +228,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             self.validation_loss_curve_ = list(self.validation_loss_curve_)
 
     def _check_finite(self, params):
-        if not np.isfinite(params).all():
+        if not all_finite(params):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed."
@@ -223,14 +244,15 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         X = validate_data(
             self, X_raw, accept_sparse=["csr", "csc"], dtype=dtype, reset=False
         )
-        y = y if scipy.sparse.issparse(y) else np.asarray(y)
-        Y, y = self._encode_targets(y, dtype, False, True, None)
+        y = y if scipy.sparse.issparse(y) else np.asarray(as_host(y))
+        Y, y = self._encode_targets(y, host_like(X).dtype, False, True, None)
         if X.shape[0] != Y.shape[0]:
             raise ValueError(
                 f"X_val has {X.shape[0]} samples but y_val has {Y.shape[0]}."
             )
         Y = self._scale_targets(Y, None, False)
-        return X, Y, y, self._sample_weight(y, sw, X, incremental), X_raw
+        sw = self._sample_weight(y, as_host(sw), host_like(X), incremental)
+        return X, Y, y, sw, X_raw
 
     def _constant_loss(self, Y, sw):
         """The training loss of the best constant prediction (inf: unknown)."""
@@ -257,7 +279,8 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
     def _validation_metrics(self, val, scorer):
         """Return the validation score (higher is better) and loss."""
         X, Y, y, sw, X_raw = val
-        logits = self._logits(X)
+        # Validation is scored on the host: the logits travel, not the data.
+        logits, Y, sw = as_host(self._logits(X)), as_host(Y), as_host(sw)
         val_loss = weighted_mean(self._sample_losses(logits.copy(), Y), sw)
         if self._plan.scoring is None:
             return self._default_score(logits, y, sw), val_loss
@@ -267,11 +290,11 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         with warnings.catch_warnings():
             # The internal split holds arrays; the scorer re-validates them.
             warnings.filterwarnings("ignore", message="X does not have valid feature")
-            return float(scorer(self, X_raw, y, **kwargs)), val_loss
+            return float(scorer(self, as_host(X_raw), y, **kwargs)), val_loss
 
     def _validation_losses(self, val):
-        """Each validation sample's loss under the current weights."""
-        return self._sample_losses(self._logits(val[0]), val[1])
+        """Each validation sample's loss under the current weights, on the host."""
+        return self._sample_losses(as_host(self._logits(val[0])), as_host(val[1]))
 
     def _sample_losses(self, logits, Y):
         """Each sample's loss, from its logits (overwritten by the outputs)."""
@@ -281,19 +304,24 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
     # -------------------------------------------------------- prediction
 
     def _logits(self, X):
+        if not is_host(X):
+            return predict_logits(X, self.coefs_, self.intercepts_, self.activation)
+        # A model fitted in another namespace predicts NumPy input on the host.
+        coefs = [as_host(c) for c in self.coefs_]
+        intercepts = [as_host(b) for b in self.intercepts_]
         n_samples = X.shape[0]
         # Models fitted before engines existed ran NumPy's.
         fused = for_prediction(getattr(self, "engine_", "numpy")).bias_activation
         if n_samples <= _PREDICT_CHUNK_ROWS:
             with blas_limit(self.blas_threads, n_samples):
                 return forward_logits(
-                    self.coefs_, self.intercepts_, X, self.activation, None, None, fused
+                    coefs, intercepts, X, self.activation, None, None, fused
                 )
         if scipy.sparse.issparse(X):
             X = X.tocsr()
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        dtype = np.result_type(X.dtype, coefs[0].dtype)
         logits = np.empty((n_samples, self.n_outputs_), dtype=dtype)
-        hidden_units = [c.shape[1] for c in self.coefs_[:-1]]
+        hidden_units = [c.shape[1] for c in coefs[:-1]]
         # One set of hidden buffers per thread, reused chunk after chunk, and
         # the output layer written in place: no allocation or copy per chunk.
         local = threading.local()
@@ -308,8 +336,8 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             acts = [h[: chunk.shape[0]] for h in local.hidden] + [logits[rows]]
             with np.errstate(all="ignore"):
                 forward_logits(
-                    self.coefs_,
-                    self.intercepts_,
+                    coefs,
+                    intercepts,
                     chunk,
                     self.activation,
                     acts,
@@ -320,9 +348,10 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         map_chunks(fill, n_samples, _PREDICT_CHUNK_ROWS)
         return logits
 
-    def _validated_logits(self, X):
+    def _validated_logits(self, X, method="predict"):
         if "coefs_" not in self.__dict__:
             check_is_fitted(self)
+        check_same_namespace(X, self.coefs_[0], self, method)
         # The fast path: a float ndarray of the right width needs only the
         # finiteness check of all that validate_data does; it is done below.
         plain = (
@@ -334,7 +363,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
                 self,
                 X,
                 accept_sparse=["csr", "csc"],
-                dtype=(np.float64, np.float32),
+                dtype=float_dtypes(input_namespace(X)[0]),
                 reset=False,
             )
         # Inputs far outside the training range can overflow the products:
@@ -345,7 +374,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             if plain and not math.isfinite(X.sum()) and not np.isfinite(X).all():
                 raise ValueError("Input X contains NaN or infinity.")
             logits = self._logits(X)
-            if math.isfinite(logits.sum()) or np.isfinite(logits).all():
+            if all_finite(logits):
                 return logits
         raise ValueError(
             "The network's outputs overflowed to NaN or infinity on this input: "
@@ -368,9 +397,25 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         """
         return self._decode(self._validated_logits(X))
 
+    def to_numpy(self):
+        """Return a copy of the fitted model whose arrays are NumPy arrays.
+
+        For a model fitted on another namespace's arrays (under
+        ``array_api_dispatch``): the copy predicts NumPy input with the NumPy
+        engine, and pickle, skops and ONNX export take it.
+
+        Returns
+        -------
+        model : estimator
+            A new estimator: the same parameters, fitted arrays in host memory.
+        """
+        return fitted_to_numpy(self)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # Array API inputs are computed on in their namespace (see _engine_xp).
+        tags.array_api_support = True
         # Multilabel indicators into the classifier, several outputs out of
         # the regressor.
         if tags.classifier_tags is not None:

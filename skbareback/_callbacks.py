@@ -4,6 +4,8 @@ With an older scikit-learn, ``set_callbacks`` does not exist and the training
 loop talks to a context that does nothing.
 """
 
+from ._xp_compat import copy
+
 try:
     from sklearn.callback import CallbackSupportMixin, with_callbacks
 except ImportError:  # scikit-learn < 1.9
@@ -75,7 +77,7 @@ class EpochHooks:
     def _snapshot(self):
         # The fitted state as of now, copied: training goes on in place.
         state = dict(self.est.__dict__)
-        coefs, intercepts = self.net.unpack(self.params.copy())
+        coefs, intercepts = self.net.unpack(copy(self.params))
         state.update(coefs_=coefs, intercepts_=intercepts)
         return state
 

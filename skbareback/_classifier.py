@@ -1,11 +1,9 @@
 """BareMLPClassifier: class labels in, probabilities out."""
 
-import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
 
-from ._activations import OUTPUT_ACTIVATIONS
 from ._base import BaseBareMLP
 from ._callbacks import with_callbacks
 from ._targets import (
@@ -16,6 +14,7 @@ from ._targets import (
     class_targets,
     decode,
     indicator,
+    probabilities,
 )
 from ._weights import class_weighted
 
@@ -148,10 +147,13 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         layer, in [0, 1). Prediction keeps every unit; ``loss_curve_`` is the
         thinned networks' loss. Above 0, 'auto' picks adam and 'lbfgs' raises.
 
-    engine : {'auto', 'numpy', 'numba'}, default='auto'
+    engine : {'auto', 'numpy', 'numba', 'array_api'}, default='auto'
         'numba' runs training through fused compiled kernels (the ``fast``
         extra), 'numpy' through NumPy: the same model up to rounding. 'auto' is
-        'numba', if it imports, on 4,000,000 rows x hidden units or more.
+        'numba', if it imports, on 4,000,000 rows x hidden units or more, and
+        'array_api' (in the data's namespace, on its device: a GPU) for arrays
+        of PyTorch, CuPy... under ``sklearn.config_context(array_api_dispatch=
+        True)``, where 'auto' solvers are adam and 'lbfgs' raises.
 
     Attributes
     ----------
@@ -211,7 +213,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         The best validation score.
 
     engine_ : str
-        The engine that ran the last call: 'numpy' or 'numba'.
+        The engine that ran the last call: 'numpy', 'numba' or 'array_api'.
 
     See Also
     --------
@@ -380,7 +382,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
             For binary targets the logit of the positive class, else one
             column per class (multiclass) or label (multilabel).
         """
-        logits = self._validated_logits(X)
+        logits = self._validated_logits(X, "decision_function")
         return logits[:, 0] if logits.shape[1] == 1 and not self._multilabel else logits
 
     def predict_proba(self, X):
@@ -396,14 +398,8 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class, in the order of ``classes_``.
         """
-        z = self._validated_logits(X)
-        OUTPUT_ACTIVATIONS[self.out_activation_][0](z)
-        # Keep them in (0, 1): a saturated unit's 0 or 1 has an infinite log.
-        tiny = np.finfo(z.dtype).epsneg
-        np.clip(z, tiny, 1 - tiny, out=z)
-        if z.shape[1] == 1 and not self._multilabel:
-            return np.hstack([1 - z, z])
-        return z
+        z = self._validated_logits(X, "predict_proba")
+        return probabilities(z, self.out_activation_, self._multilabel)
 
     def predict_log_proba(self, X):
         """Log of probability estimates, finite: ``predict_proba`` is in (0, 1).
@@ -418,5 +414,5 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
             The log-probability of each class, in the order of ``classes_``.
         """
-        proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
+        z = self._validated_logits(X, "predict_log_proba")
+        return probabilities(z, self.out_activation_, self._multilabel, log=True)

@@ -207,6 +207,12 @@ def forward_logits(xp, coefs, intercepts, X, activation, masks=None, seen=None):
     return a @ coefs[-1] + intercepts[-1]
 
 
+def predict_logits(X, coefs, intercepts, activation):
+    """The logits of ``X`` in its namespace, with parameters on its device."""
+    xp = array_api_compat.array_namespace(X)
+    return forward_logits(xp, coefs, intercepts, X, activation)
+
+
 class XpNetwork:
     """:class:`~skbareback._network.Network`'s protocol in an array namespace.
 
@@ -290,6 +296,9 @@ class XpNetwork:
         """
         xp, n = self.xp, X.shape[0]
         masks = self._masks(masks, params.dtype)
+        # Sample weights stay on the host with the shuffled order: each
+        # batch's move here with its masks.
+        sw = None if sw is None else to_device(sw, xp, self.device, params.dtype)
         if n <= ws.n_rows:
             loss, grads = self._backprop(params, X, Y, sw, masks)
         else:
@@ -307,6 +316,30 @@ class XpNetwork:
             parts.append(xp.zeros(n_intercepts, dtype=params.dtype, device=self.device))
         grad[...] = xp.concat(parts) / sw_sum
         return float(loss + 0.5 * self.alpha * xp.vecdot(w, w) / sw_sum)
+
+    def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
+        """Run one pass of mini-batch steps; return the batch losses.
+
+        As :meth:`Network.train_epoch <skbareback._network.Network.train_epoch>`,
+        the batches sliced as the standard indexes 2-d arrays.
+        """
+        n, losses = X.shape[0], []
+        for start in range(0, n, batch_size):
+            rows = slice(start, min(start + batch_size, n))
+            sw_rows = None if sw is None else sw[rows]
+            masks = ws.draw_masks(rows.stop - start) if ws.dropping else None
+            loss = self.loss_grad(
+                params, grad, X[rows, ...], Y[rows, ...], sw_rows, ws, masks
+            )
+            losses.append(loss)
+            if not math.isfinite(loss):
+                break
+            optimizer.step(params, grad)
+        return losses
+
+    def workspace(self, n_rows, dtype, rng=None):
+        """The :class:`XpWorkspace` of passes over at most ``n_rows`` rows."""
+        return XpWorkspace(self, n_rows, dtype, rng)
 
     def _masks(self, masks, dtype):
         """``masks`` (NumPy's or the namespace's) as arrays of ``dtype`` here."""

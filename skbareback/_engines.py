@@ -6,7 +6,9 @@ solvers (their ``step``), and the fused bias + activation that prediction
 uses; :class:`~skbareback._training.Training` runs whichever it is given and
 never asks which. ``'numpy'`` is the oracle; ``'numba'``
 (:mod:`skbareback._engine_numba`) is loaded only when a fit chooses it, so
-that importing skbareback never imports numba.
+that importing skbareback never imports numba. ``'array_api'``
+(:mod:`skbareback._engine_xp`) runs in the namespace and on the device of
+the data: a fit on non-NumPy arrays under ``array_api_dispatch`` gets it.
 """
 
 from typing import NamedTuple
@@ -44,7 +46,14 @@ def _numba():
     )
 
 
-ENGINES = {"numpy": _numpy, "numba": _numba}
+def _array_api(xp=None, device=None):
+    from . import _engine_xp as engine
+
+    network, _, optimizers = engine.bind(xp, device)
+    return Engine("array_api", network, optimizers)
+
+
+ENGINES = {"numpy": _numpy, "numba": _numba, "array_api": _array_api}
 
 
 def numba_reason():
@@ -54,12 +63,26 @@ def numba_reason():
     return None if _numba.available() else _numba.unavailable_reason()
 
 
-def choose(engine, n_samples, hidden_units):
-    """The :class:`Engine` for a fit with ``engine`` ('auto', 'numpy' or 'numba').
+def choose(engine, n_samples, hidden_units, xp=None, device=None):
+    """The :class:`Engine` for a fit with ``engine`` ('auto', 'numpy', 'numba',
+    'array_api').
 
     ``hidden_units`` is the sum of the hidden layers' sizes. An explicit
     'numba' without a working numba raises, naming the extra to install.
+    ``xp`` and ``device`` are those of non-NumPy data (None for NumPy's),
+    which only 'array_api' (and 'auto', choosing it) can train on.
     """
+    if xp is not None:
+        if engine in ("numpy", "numba"):
+            raise ValueError(
+                f"engine={engine!r} trains on NumPy arrays, but X is an array of "
+                f"{xp.__name__} under sklearn.config_context(array_api_dispatch="
+                "True). Use engine='auto' or 'array_api' to train in its namespace "
+                "and on its device, or pass NumPy arrays."
+            )
+        return _array_api(xp, device)
+    if engine == "array_api":
+        return _array_api()
     if engine == "auto":
         large = n_samples * hidden_units >= AUTO_MIN_ROWS_X_UNITS
         engine = "numba" if large and numba_reason() is None else "numpy"

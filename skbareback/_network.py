@@ -17,6 +17,7 @@ import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._losses import LOSSES
+from ._xp_compat import as_host
 
 
 def _glorot(rs, fan_in, fan_out, activation):
@@ -122,9 +123,14 @@ class Network:
         """Return a new flat vector holding ``coefs`` then ``intercepts``."""
         flat = np.empty(self.n_params, dtype=dtype)
         views = [v for part in self.unpack(flat) for v in part]
+        # A model fitted in another namespace continues here from host copies.
         for view, value in zip(views, coefs + intercepts):
-            view[...] = value
+            view[...] = as_host(value)
         return flat
+
+    def workspace(self, n_rows, dtype, rng=None):
+        """The :class:`Workspace` of passes over at most ``n_rows`` rows."""
+        return Workspace(self, n_rows, dtype, rng)
 
     def init_params(self, rs, weight_init, dtype):
         """Draw initial weights layer by layer: coefficients, then intercepts."""

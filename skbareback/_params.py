@@ -16,7 +16,7 @@ _OPTIONS = {
     "solver": {"auto", "lbfgs", "sgd", "adam"},
     "learning_rate": {"constant", "invscaling", "adaptive"},
     "weight_init": set(WEIGHT_INITS),
-    "engine": {"auto", "numpy", "numba"},
+    "engine": {"auto", "numpy", "numba", "array_api"},
 }
 
 # name: (kind, low, high, low_closed, high_closed)

@@ -109,15 +109,20 @@ def validation_size(n_samples, validation_fraction):
     return math.ceil(validation_fraction * n_samples)
 
 
-def auto_solver(n_samples, incremental, early_stopping="auto", dropout=False):
-    """'adam' for ``partial_fit``, dropout and large data, else 'lbfgs'.
+def auto_solver(
+    n_samples, incremental, early_stopping="auto", dropout=False, array_api=False
+):
+    """'adam' for ``partial_fit``, dropout, array API data and large data, else 'lbfgs'.
 
     ``early_stopping`` is the estimator's setting: 'auto' for the policy's
     thresholds, an explicit bool for the first rule (see
     ``EXPLICIT_LBFGS_MAX_SAMPLES``).
     """
     # Random masks change the objective at every step: L-BFGS cannot drop.
-    if incremental or dropout:
+    # SciPy's L-BFGS runs on host arrays: data on another namespace's device
+    # (a GPU) trains with adam there rather than travel to the host and back
+    # at every iteration.
+    if incremental or dropout or array_api:
         return "adam"
     if early_stopping == "auto":
         large = n_samples >= ADAM_MIN_SAMPLES
@@ -150,6 +155,7 @@ def plan(
     has_validation_set=False,
     dropout=False,
     regression=False,
+    array_api=False,
 ):
     """Resolve every 'auto' setting of one fit.
 
@@ -170,6 +176,10 @@ def plan(
     regression : bool, default=False
         Whether the estimator is the regressor, which stops early on fewer
         validation samples (see ``MIN_VALIDATION_SAMPLES``).
+    array_api : bool, default=False
+        Whether the data are arrays of a non-NumPy namespace (array API
+        dispatch). 'auto' then picks adam, and 'lbfgs' (SciPy's, on the
+        host) raises a ``ValueError``.
 
     Returns
     -------
@@ -190,12 +200,21 @@ scoring='loss', patience=30, continuation=(0.3,), first_stage_max_iter=200)
     >>> plan({**auto, "solver": "adam"}, n_samples=500)
     Plan(solver='adam', max_iter=200, alpha=0.01, early_stopping=False, \
 scoring=None, patience=10, continuation=(), first_stage_max_iter=None)
+    >>> plan(auto, n_samples=500, array_api=True).solver
+    'adam'
     """
     automatic = params["solver"] == "auto"
     early_stopping = params["early_stopping"]
     solver = params["solver"]
     if automatic:
-        solver = auto_solver(n_samples, incremental, early_stopping, dropout)
+        solver = auto_solver(n_samples, incremental, early_stopping, dropout, array_api)
+    elif array_api and solver == "lbfgs":
+        raise ValueError(
+            "solver='lbfgs' runs SciPy's L-BFGS on NumPy arrays, but X is an "
+            "array of another namespace under sklearn.config_context("
+            "array_api_dispatch=True). Use solver='adam', 'sgd' or 'auto' "
+            "(adam there), or pass NumPy arrays."
+        )
     # The policy proper: the solver and the stopping rule both left to it.
     policy = automatic and early_stopping == "auto"
     if early_stopping == "auto":

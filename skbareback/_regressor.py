@@ -7,7 +7,14 @@ from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseBareMLP
 from ._callbacks import with_callbacks
-from ._scaling import constant_loss, location_scale, real_targets, scale, unscale
+from ._scaling import (
+    constant_loss,
+    is_scaled,
+    location_scale,
+    predictions,
+    real_targets,
+    scale,
+)
 from ._weights import check_sample_weight
 
 
@@ -144,9 +151,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         explicit solver trains MLPRegressor's model on the raw targets). The
         losses recorded (``loss_``, ``loss_curve_``) are on the scale trained.
 
-    engine : {'auto', 'numpy', 'numba'}, default='auto'
-        Compiled numba kernels (the ``fast`` extra) or NumPy for training; the
-        same model up to rounding. See :class:`BareMLPClassifier`.
+    engine : {'auto', 'numpy', 'numba', 'array_api'}, default='auto'
+        Compiled numba kernels (the ``fast`` extra), NumPy, or the array
+        namespace of the data for training; the same model up to rounding.
+        See :class:`BareMLPClassifier`.
 
     Attributes
     ----------
@@ -209,7 +217,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         The best validation score.
 
     engine_ : str
-        The engine that ran the last call: 'numpy' or 'numba'.
+        The engine that ran the last call: 'numpy', 'numba' or 'array_api'.
 
     See Also
     --------
@@ -384,7 +392,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         return scale(Y, self.target_offset_, self.target_scale_, Y.dtype)
 
     def _scaled(self):
-        return (self.target_offset_ != 0).any() or (self.target_scale_ != 1).any()
+        return is_scaled(self.target_offset_, self.target_scale_)
 
     def _constant_loss(self, Y, sw):
         if self.loss != "squared_error":
@@ -397,16 +405,6 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         return " (scale_target=True trains on standardised targets)"
 
     def _decode(self, logits):
-        """The predictions, computed in place in ``logits``."""
-        with np.errstate(over="ignore"):
-            if self.out_activation_ == "exp":
-                np.exp(logits, out=logits)
-            if self._scaled():
-                unscale(logits, self.target_offset_, self.target_scale_)
-        if not np.isfinite(logits).all():
-            raise ValueError(
-                "The network's outputs overflowed to infinity on this "
-                "input: its values lie far outside the range seen in "
-                "training; scale them."
-            )
-        return logits[:, 0] if logits.shape[1] == 1 else logits
+        """The predictions, computed in place in NumPy ``logits``."""
+        scaling = (self.target_offset_, self.target_scale_) if self._scaled() else None
+        return predictions(logits, self.out_activation_ == "exp", scaling)

@@ -12,6 +12,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import column_or_1d
 
 from ._losses import weighted_mean
+from ._xp_compat import array_api_compat, as_host, is_host, to_device
 
 
 def real_targets(y):
@@ -94,8 +95,15 @@ def _power_of_two(x):
     return np.exp2(np.round(np.log2(x)))
 
 
+def is_scaled(offset, scale_):
+    """Whether ``(offset, scale_)`` is not the identity map."""
+    offset, scale_ = as_host(offset), as_host(scale_)
+    return bool((offset != 0).any() or (scale_ != 1).any())
+
+
 def scale(Y, offset, scale_, dtype):
     """Return ``(Y - offset) / scale`` as ``dtype``, computed in float64."""
+    offset, scale_ = as_host(offset), as_host(scale_)
     return ((np.asarray(Y, dtype=np.float64) - offset) / scale_).astype(dtype)
 
 
@@ -104,6 +112,38 @@ def unscale(outputs, offset, scale_):
     outputs *= scale_.astype(outputs.dtype, copy=False)
     outputs += offset.astype(outputs.dtype, copy=False)
     return outputs
+
+
+def predictions(logits, exp, scaling):
+    """The regressor's predictions from its output ``logits``.
+
+    ``exp`` applies the exponential output; ``scaling``, if not None, is the
+    ``(offset, scale)`` to map back. NumPy's are computed in place; other
+    namespaces' in new arrays where the logits are.
+    """
+    if is_host(logits):
+        with np.errstate(over="ignore"):
+            if exp:
+                np.exp(logits, out=logits)
+            if scaling is not None:
+                unscale(logits, *(as_host(a) for a in scaling))
+        finite = np.isfinite(logits).all()
+    else:
+        xp = array_api_compat.array_namespace(logits)
+        if exp:
+            logits = xp.exp(logits)
+        if scaling is not None:
+            where = array_api_compat.device(logits)
+            offset, scale_ = (to_device(a, xp, where, logits.dtype) for a in scaling)
+            logits = logits * scale_ + offset
+        finite = xp.all(xp.isfinite(logits))
+    if not finite:
+        raise ValueError(
+            "The network's outputs overflowed to infinity on this "
+            "input: its values lie far outside the range seen in "
+            "training; scale them."
+        )
+    return logits[:, 0] if logits.shape[1] == 1 else logits
 
 
 def constant_loss(Y, sw, fit_intercept):

@@ -14,6 +14,10 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d
 
+from ._activations import OUTPUT_ACTIVATIONS
+from ._engine_xp import OUTPUT_ACTIVATIONS as XP_OUTPUT_ACTIVATIONS
+from ._xp_compat import array_api_compat, as_host, is_host
+
 MULTILABEL = "multilabel-indicator"
 
 
@@ -63,6 +67,7 @@ def check_classes(y, y_type, fitted_type, classes, exact):
 
 def check_partial_fit_classes(y, classes, fitted_classes):
     """Raise if ``partial_fit``'s ``classes`` is missing or changed."""
+    y, classes = as_host(y), as_host(classes)
     if not scipy.sparse.issparse(y) and np.ndim(y) == 2:
         return  # multilabel: the labels are the indicator's columns
     if fitted_classes is None and classes is None:
@@ -89,9 +94,52 @@ def indicator(y, classes, multilabel):
 
 
 def decode(logits, classes, multilabel):
-    """Return the predicted labels (or label indicator matrix) of ``logits``."""
+    """Return the predicted labels (or label indicator matrix) of ``logits``.
+
+    For ``logits`` of another namespace, the labels are arrays of it on their
+    device, but for labels that are not numbers: NumPy arrays of them.
+    """
+    if not is_host(logits):
+        return _decode_xp(logits, classes, multilabel)
     if multilabel:
         return (logits > 0).astype(int)
     if logits.shape[1] == 1:
         return classes[(logits[:, 0] > 0).astype(int)]
     return classes[logits.argmax(axis=1)]
+
+
+def _decode_xp(logits, classes, multilabel):
+    xp = array_api_compat.array_namespace(logits)
+    if multilabel:
+        return xp.astype(logits > 0, xp.int64)
+    if logits.shape[1] == 1:
+        index = xp.astype(logits[:, 0] > 0, xp.int64)
+    else:
+        index = xp.argmax(logits, axis=1)
+    if classes.dtype.kind not in "biuf":
+        return classes[as_host(index)]
+    return xp.take(xp.asarray(classes, device=array_api_compat.device(logits)), index)
+
+
+def probabilities(z, out_activation, multilabel, log=False):
+    """The class probabilities (or their logs) from the logits ``z``.
+
+    NumPy's are computed in place in ``z``; other namespaces' in new arrays.
+    """
+    if not is_host(z):
+        xp = array_api_compat.array_namespace(z)
+        z = XP_OUTPUT_ACTIVATIONS[out_activation](xp, z)
+        # Kept in (0, 1): a saturated unit's 0 or 1 has an infinite log.
+        single = z.dtype == xp.float32
+        tiny = float(np.finfo(np.float32 if single else np.float64).epsneg)
+        z = xp.clip(z, tiny, 1 - tiny)
+        if z.shape[1] == 1 and not multilabel:
+            z = xp.concat([1 - z, z], axis=1)
+        return xp.log(z) if log else z
+    OUTPUT_ACTIVATIONS[out_activation][0](z)
+    # Kept in (0, 1): a saturated unit's 0 or 1 has an infinite log.
+    tiny = np.finfo(z.dtype).epsneg
+    np.clip(z, tiny, 1 - tiny, out=z)
+    if z.shape[1] == 1 and not multilabel:
+        z = np.hstack([1 - z, z])
+    return np.log(z, out=z) if log else z

@@ -21,6 +21,7 @@ from ._callbacks import EpochHooks
 from ._losses import weighted_mean
 from ._network import Workspace, mask_stream
 from ._policy import significantly_lower
+from ._xp_compat import as_host, copy, empty_like, take
 
 # Full-batch passes over more rows than this go chunk by chunk: activations
 # of one chunk instead of all the data.
@@ -220,10 +221,10 @@ class Training:
         # Masks from a stream seeded by the random state and the samples seen
         # so far: a fit is reproducible and every partial_fit call draws anew.
         rng = mask_stream(self.rs, est.t_) if any(self.net.dropout) else None
-        self.ws = Workspace(self.net, self.batch_size, self.params.dtype, rng)
-        self.grad = np.empty_like(self.params)
+        self.ws = self.net.workspace(self.batch_size, self.params.dtype, rng)
+        self.grad = empty_like(self.params)
         self.order = np.arange(n_samples)
-        self.best = self.params.copy() if est._plan.early_stopping else None
+        self.best = copy(self.params) if est._plan.early_stopping else None
         if est._reference_loss is None:
             est._reference_loss = self._initial_loss(train)
         max_epochs = 1 if incremental else est._plan.max_iter
@@ -253,10 +254,7 @@ class Training:
         est = self.est
         state = est._optimizer_state if incremental else None
         if state is not None:
-            state = {
-                k: np.copy(v) if isinstance(v, np.ndarray) else v
-                for k, v in state.items()
-            }
+            state = {k: copy(v) if hasattr(v, "shape") else v for k, v in state.items()}
         return self.optimizers[est.solver_](
             self.net.n_params, self.params.dtype, state=state, **est.get_params()
         )
@@ -264,16 +262,22 @@ class Training:
     def _split(self, train):
         """Hold out ``validation_fraction`` of ``train`` as scikit-learn does."""
         X, Y, y, sw = train
-        arrays = (X, Y, y) if sw is None else (X, Y, y, sw)
-        parts = train_test_split(
-            *arrays,
+        # The split's indices are drawn on the host (exactly the rows that
+        # splitting the arrays themselves takes), the rows gathered where the
+        # arrays live.
+        train_rows, val_rows = train_test_split(
+            np.arange(X.shape[0]),
             random_state=self.rs,
             test_size=self.est.validation_fraction,
             # As scikit-learn: only single-output classification is stratified.
-            stratify=Y if is_classifier(self.est) and Y.shape[1] == 1 else None,
+            stratify=as_host(Y) if self._stratified(Y) else None,
         )
-        X_train, X_val, Y_train, Y_val, y_train, y_val = parts[:6]
-        sw_train, sw_val = parts[6:] if sw is not None else (None, None)
+        X_train, X_val = take(X, train_rows), take(X, val_rows)
+        Y_train, Y_val = take(Y, train_rows), take(Y, val_rows)
+        y_train, y_val = y[train_rows], y[val_rows]
+        sw_train = sw_val = None
+        if sw is not None:
+            sw_train, sw_val = sw[train_rows], sw[val_rows]
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -286,6 +290,9 @@ class Training:
             sw_val,
             X_val,
         )
+
+    def _stratified(self, Y):
+        return is_classifier(self.est) and Y.shape[1] == 1
 
     def _batch_size(self, n_samples):
         batch_size = self.est.batch_size
@@ -306,7 +313,7 @@ class Training:
             # Shuffling the running order in place draws exactly what
             # scikit-learn's cumulative ``shuffle(sample_idx)`` draws.
             self.rs.shuffle(self.order)
-            X, Y = X[self.order], Y[self.order]
+            X, Y = take(X, self.order), take(Y, self.order)
             sw = None if sw is None else sw[self.order]
         losses = self.net.train_epoch(
             self.params, self.grad, X, Y, sw, self.ws, self.optimizer, self.batch_size
@@ -372,7 +379,7 @@ class Training:
         """The data loss of the initial weights: what divergence is judged by."""
         X, Y, _, sw = train
         est = self.est
-        loss = weighted_mean(est._sample_losses(est._logits(X), Y), sw)
+        loss = weighted_mean(est._validation_losses((X, Y)), sw)
         if not math.isfinite(loss):
             raise ValueError(_untrainable(loss, est))
         return loss

@@ -83,3 +83,13 @@ def test_skops_block_trusts_exactly_the_estimator(tmp_path, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     out = run(_block("production", "skops"), capsys)
     assert out.strip() == "['skbareback.BareMLPClassifier']"
+
+
+@pytest.mark.extras
+def test_gpu_block_prints_what_the_page_says(capsys):
+    out = run(_block("gpu", "array_api_strict"), capsys).strip()
+    page = (DOCS / "user_guide" / "gpu.rst").read_text(encoding="utf-8")
+    assert f"It prints ``{out}``" in page
+    # The CUDA block is a ``py`` block, which the tests leave out: the page
+    # says so next to it.
+    assert ".. code-block:: py\n" in page and "do not\nrun it" in page

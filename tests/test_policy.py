@@ -318,3 +318,17 @@ def test_the_continuation_takes_over_after_the_first_stage_budget():
     assert held.n_iter_ > n and auto.n_iter_ > n
     assert auto.loss_curve_[:n] == held.loss_curve_[:n]
     assert auto.loss_curve_[n] != held.loss_curve_[n]
+
+
+def test_array_api_data_train_with_adam():
+    # SciPy's L-BFGS needs host arrays: 'auto' picks adam for array API data
+    # of any size, and an explicit 'lbfgs' is refused.
+    from skbareback import BareMLPClassifier
+    from skbareback._policy import auto_solver, plan
+
+    assert auto_solver(100, incremental=False, array_api=True) == "adam"
+    params = BareMLPClassifier().get_params()
+    assert plan(params, 100, array_api=True).solver == "adam"
+    assert plan(params, 100).solver == "lbfgs"
+    with pytest.raises(ValueError, match="solver='lbfgs'"):
+        plan({**params, "solver": "lbfgs"}, 100, array_api=True)

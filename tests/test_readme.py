@@ -42,6 +42,10 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second():
 def test_every_block_is_tested():
     assert len(PYTHON) >= 6
     assert len(BASH) == 2  # the Quick start and the CSV command
+    # The one block no test runs: it needs a CUDA GPU (test_array_api.py
+    # runs the same code on array-api-strict).
+    (gpu,) = [code for lang, code in BLOCKS if lang not in ("python", "bash")]
+    assert 'device="cuda"' in gpu
 
 
 # The README shows off the extras (ONNX, skops, dask, Ray) too.
