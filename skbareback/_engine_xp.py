@@ -23,7 +23,7 @@ import numpy as np
 
 from ._network import Network
 from ._optimizers import SGD, Adam
-from ._xp_compat import array_api_compat, to_device
+from ._xp_compat import array_api_compat, to_device, to_numpy
 
 
 def _zero(xp, like):
@@ -294,6 +294,10 @@ class XpNetwork:
         namespace's) applies dropout. The loss is a Python float: the one
         device-to-host transfer of the pass.
         """
+        return float(self._loss_grad(params, grad, X, Y, sw, ws, masks))
+
+    def _loss_grad(self, params, grad, X, Y, sw, ws, masks):
+        """:meth:`loss_grad`, its loss left on the device as a 0-d array."""
         xp, n = self.xp, X.shape[0]
         masks = self._masks(masks, params.dtype)
         # Sample weights stay on the host with the shuffled order: each
@@ -315,7 +319,7 @@ class XpNetwork:
             n_intercepts = params.shape[0] - self.n_coefs
             parts.append(xp.zeros(n_intercepts, dtype=params.dtype, device=self.device))
         grad[...] = xp.concat(parts) / sw_sum
-        return float(loss + 0.5 * self.alpha * xp.vecdot(w, w) / sw_sum)
+        return loss + 0.5 * self.alpha * xp.vecdot(w, w) / sw_sum
 
     def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
         """Run one pass of mini-batch steps; return the batch losses.
@@ -328,14 +332,18 @@ class XpNetwork:
             rows = slice(start, min(start + batch_size, n))
             sw_rows = None if sw is None else sw[rows]
             masks = ws.draw_masks(rows.stop - start) if ws.dropping else None
-            loss = self.loss_grad(
-                params, grad, X[rows, ...], Y[rows, ...], sw_rows, ws, masks
+            losses.append(
+                self._loss_grad(
+                    params, grad, X[rows, ...], Y[rows, ...], sw_rows, ws, masks
+                )
             )
-            losses.append(loss)
-            if not math.isfinite(loss):
-                break
             optimizer.step(params, grad)
-        return losses
+        # One transfer an epoch, not one a batch: a device keeps queueing
+        # steps instead of waiting on each loss. A non-finite batch poisons
+        # the steps after it, which the caller's divergence check discards.
+        losses = to_numpy(self.xp.stack(losses), self.xp).tolist()
+        finite = [math.isfinite(loss) for loss in losses]
+        return losses if all(finite) else losses[: finite.index(False) + 1]
 
     def workspace(self, n_rows, dtype, rng=None):
         """The :class:`XpWorkspace` of passes over at most ``n_rows`` rows."""

@@ -33,6 +33,11 @@ pytestmark = [
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 NAMESPACES = ["array_api_strict"] + (["torch"] if HAS_TORCH else [])
+if HAS_TORCH:
+    import torch
+
+    # Where a CUDA device is there (the GPU check, benchmarks/README.md).
+    NAMESPACES += ["torch-cuda"] if torch.cuda.is_available() else []
 # Relative to the largest value compared.
 TOL = {"float64": 1e-10, "float32": 1e-4}
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
@@ -43,10 +48,11 @@ TARGETS = ["binary", "multiclass", "multilabel"]
 @pytest.fixture(params=NAMESPACES)
 def space(request):
     """``(xp, device)``: array-api-strict's ``device1``, or torch's CPU."""
-    if request.param == "torch":
+    if request.param.startswith("torch"):
         import torch
 
-        return namespace_and_device(torch.zeros(1))
+        device = "cuda" if request.param == "torch-cuda" else "cpu"
+        return namespace_and_device(torch.zeros(1, device=device))
     import array_api_strict
 
     device1 = array_api_strict.Device("device1")
