@@ -143,9 +143,11 @@ class Training:
         # 99: a callback asked to stop, which is not a convergence failure.
         failed = [r for r in results if r.status not in (0, 99)]
         # Targets far from the network's scale can stall L-BFGS in a flat,
-        # saturated region that SciPy calls converged.
+        # saturated region that SciPy calls converged. Only a minimum of the
+        # training loss itself can be judged so: early stopping keeps the
+        # weights the validation set prefers, which on noise may be worse.
         constant = est._constant_loss(train[1], train[3])
-        if not failed and est.loss_ >= constant:
+        if not failed and self.best is None and est.loss_ >= constant:
             warnings.warn(
                 f"lbfgs stopped after {est.n_iter_} iteration(s) at a loss of "
                 f"{est.loss_:.3g}, no lower than predicting a constant "

@@ -277,3 +277,15 @@ def test_regression_stops_early_from_five_validation_samples():
     assert len(reg.validation_scores_) == reg.n_iter_
     tiny = BareMLPRegressor(random_state=0).fit(X[:40], y[:40])
     assert (tiny.solver_, tiny.alpha_, tiny.validation_scores_) == ("lbfgs", 0.01, None)
+
+
+def test_no_constant_loss_warning_on_noise_under_early_stopping():
+    # The early-stopped weights on pure noise can lose to a constant on the
+    # training loss: that is the validation set's choice, not a stall.
+    # (Unscaled inputs around 100, as scikit-learn's check_fit_idempotent.)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(loc=100, size=(80, 2)), rng.normal(size=80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = BareMLPRegressor(random_state=0).fit(X, y)
+    assert reg.validation_scores_ is not None
