@@ -131,14 +131,15 @@ def host_like(X):
 
 def copy(a):
     """A copy of the array ``a``, in its namespace and on its device."""
-    if isinstance(a, np.ndarray):
-        return a.copy()
+    if is_host(a):
+        # NumPy scalars (adam's step count) are immutable: no copy needed.
+        return a.copy() if isinstance(a, np.ndarray) else a
     return array_api_compat.array_namespace(a).asarray(a, copy=True)
 
 
 def empty_like(a):
     """An uninitialised array like ``a``, in its namespace and on its device."""
-    if isinstance(a, np.ndarray):
+    if is_host(a):
         return np.empty_like(a)
     return array_api_compat.array_namespace(a).empty_like(a)
 
@@ -153,7 +154,7 @@ def take(a, index):
 
 def all_finite(a):
     """Whether every value of the floating array ``a`` is finite."""
-    if isinstance(a, np.ndarray):
+    if is_host(a):
         # A finite sum proves a finite array in one cheap pass; only an
         # overflowing sum needs the full check.
         return math.isfinite(a.sum()) or bool(np.isfinite(a).all())
