@@ -151,6 +151,16 @@ def _clipped_log_loss(p, eps):
 
 
 @_jit
+def _weighted(loss, d, sw, i):
+    """Row ``i``'s ``loss``, its delta ``d`` scaled in place by ``sw[i]``."""
+    if sw is None:
+        return loss
+    for j in range(d.size):
+        d[j] *= sw[i]
+    return loss * sw[i]
+
+
+@_jit
 def _softmax_log_loss(Z, b, Y, sw, D, eps):
     zero, one = Z.dtype.type(0), Z.dtype.type(1)
     total = 0.0
@@ -171,11 +181,7 @@ def _softmax_log_loss(Z, b, Y, sw, D, eps):
             p_true = z[j] if y[j] else p_true
             d[j] = z[j] - (one if y[j] else zero)
         loss = _clipped_log_loss(p_true, eps)
-        if sw is not None:
-            for j in range(z.size):
-                d[j] *= sw[i]
-            loss *= sw[i]
-        total += loss
+        total += _weighted(loss, d, sw, i)
     return total
 
 
@@ -192,11 +198,7 @@ def _logistic_log_loss(Z, b, Y, sw, D, eps):
         loss = 0.0
         for j in range(z.size):
             loss += _clipped_log_loss(z[j] if y[j] else one - z[j], eps)
-        if sw is not None:
-            for j in range(z.size):
-                d[j] *= sw[i]
-            loss *= sw[i]
-        total += loss
+        total += _weighted(loss, d, sw, i)
     return total
 
 
@@ -211,11 +213,7 @@ def _identity_squared_error(Z, b, Y, sw, D, eps):
             d[j] = z[j] - y[j]
             loss += d[j] * d[j]
         loss *= 0.5 / z.size
-        if sw is not None:
-            for j in range(z.size):
-                d[j] *= sw[i]
-            loss *= sw[i]
-        total += loss
+        total += _weighted(loss, d, sw, i)
     return total
 
 
