@@ -27,7 +27,7 @@ from ._losses import PER_SAMPLE, weighted_mean
 from ._network import forward_logits
 from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
 from ._policy import max_iter_bound, plan
-from ._threads import blas_limit, map_chunks
+from ._threads import map_chunks, thread_limit
 from ._training import Training
 from ._xp_compat import (
     all_finite,
@@ -114,10 +114,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         # teardown pair up whether or not the fit succeeds.
         ctx = fit_context(self, 1 if incremental else max_iter_bound(self.max_iter) + 1)
         # Overflow only happens when training diverges, which raises below.
-        with (
-            np.errstate(over="ignore", invalid="ignore"),
-            blas_limit(self.blas_threads),
-        ):
+        with np.errstate(over="ignore", invalid="ignore"):
             trial._fit_trial(
                 X, y, sample_weight, incremental, classes, val, (self, ctx)
             )
@@ -167,7 +164,8 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         self.coefs_, self.intercepts_ = net.unpack(params)
         training = Training(self, net, params, rs, callbacks, engine.optimizers)
         self._start_tracking(val is not None or self._plan.early_stopping, first)
-        training.run((X, Y, y, sw), val, incremental)
+        with thread_limit(self.blas_threads, engine.kernel_threads):
+            training.run((X, Y, y, sw), val, incremental)
         self._check_finite(params)
         place_fitted_arrays(self, xp, device)
         # The plan lives for one call: a fitted model holds only arrays and
@@ -311,9 +309,10 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         intercepts = [as_host(b) for b in self.intercepts_]
         n_samples = X.shape[0]
         # Models fitted before engines existed ran NumPy's.
-        fused = for_prediction(getattr(self, "engine_", "numpy")).bias_activation
+        engine = for_prediction(getattr(self, "engine_", "numpy"))
+        fused = engine.bias_activation
         if n_samples <= _PREDICT_CHUNK_ROWS:
-            with blas_limit(self.blas_threads, n_samples):
+            with thread_limit(self.blas_threads, engine.kernel_threads, n_samples):
                 return forward_logits(
                     coefs, intercepts, X, self.activation, None, None, fused
                 )

@@ -2,9 +2,10 @@
 
 An engine is a :class:`~skbareback._network.Network` class (forward, loss and
 gradient into the flat vector), the optimizer classes of the stochastic
-solvers (their ``step``), and the fused bias + activation that prediction
-uses; :class:`~skbareback._training.Training` runs whichever it is given and
-never asks which. ``'numpy'`` is the oracle; ``'numba'``
+solvers (their ``step``), the fused bias + activation that prediction
+uses, and the limit of its own threads (numba's, which ``blas_threads``
+sets); :class:`~skbareback._training.Training` runs whichever it is given
+and never asks which. ``'numpy'`` is the oracle; ``'numba'``
 (:mod:`skbareback._engine_numba`) is loaded only when a fit chooses it, so
 that importing skbareback never imports numba. ``'array_api'``
 (:mod:`skbareback._engine_xp`) runs in the namespace and on the device of
@@ -15,6 +16,7 @@ from typing import NamedTuple
 
 from ._network import Network
 from ._optimizers import OPTIMIZERS
+from ._threads import no_kernel_threads
 
 # 'auto' runs numba for fits whose passes are at least this many rows x hidden
 # units (the adam row, 40,000 x 100). Measured on an AVX-512 Xeon
@@ -32,6 +34,7 @@ class Engine(NamedTuple):
     network: type
     optimizers: dict
     bias_activation: object = None
+    kernel_threads: object = no_kernel_threads
 
 
 def _numpy():
@@ -40,9 +43,14 @@ def _numpy():
 
 def _numba():
     from . import _engine_numba as engine
+    from ._numba import thread_limit
 
     return Engine(
-        "numba", engine.NumbaNetwork, engine.OPTIMIZERS, engine.bias_activation
+        "numba",
+        engine.NumbaNetwork,
+        engine.OPTIMIZERS,
+        engine.bias_activation,
+        thread_limit,
     )
 
 

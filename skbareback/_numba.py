@@ -31,16 +31,21 @@ logistic 1.93, in float64 and float32; the tests assert ULP_BOUNDS.
 import math
 import os
 import tempfile
+import threading
+import types as pytypes
+from contextlib import contextmanager
 
 import numpy as np
 
 try:
     import numba
     from llvmlite import ir
+    from numba import prange
     from numba.core import types
     from numba.extending import intrinsic, overload
 except ImportError as error:  # not installed, or built for another NumPy
     numba, _REASON = None, f"numba cannot be imported: {error}"
+    prange = range
 else:
     _REASON = None
 
@@ -67,15 +72,16 @@ def _missing(fn):
     return missing
 
 
-def _jit(fn=None, *, contract=False):
+def _jit(fn=None, *, contract=False, parallel=False):
     """Compile ``fn`` with numba, cached on disk when a cache can be written.
 
     ``contract`` lets LLVM fuse ``a * b + c`` into an FMA: for the polynomial
     cores, where it halves the instructions; not for the kernels that must
-    round as NumPy does.
+    round as NumPy does. ``parallel`` shares ``fn``'s ``prange`` loops among
+    numba's threads (without it they run as ``range``).
     """
     if fn is None:
-        return lambda fn: _jit(fn, contract=contract)
+        return lambda fn: _jit(fn, contract=contract, parallel=parallel)
     if numba is None:
         return _missing(fn)
     # error_model='numpy': a float division by zero gives inf as in NumPy;
@@ -83,12 +89,75 @@ def _jit(fn=None, *, contract=False):
     options = {"nogil": True, "error_model": "numpy"}
     if contract:
         options["fastmath"] = {"contract"}
+    if parallel:
+        options["parallel"] = True
+        fn = _renamed(fn, "_parallel")
     try:
         return numba.njit(cache=True, **options)(fn)
     except RuntimeError:
         # numba found no writable cache directory (a read-only install and
         # home): compile per process instead of failing.
         return numba.njit(cache=False, **options)(fn)
+
+
+def _renamed(fn, suffix):
+    """A copy of ``fn`` whose qualified name ends in ``suffix``.
+
+    numba's disk cache files a function under its name and bytecode, not its
+    options: a serial and a parallel compilation of one function would
+    overwrite each other's entries.
+    """
+    copy = pytypes.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
+    )
+    copy.__qualname__ = fn.__qualname__ + suffix
+    copy.__module__ = fn.__module__
+    return copy
+
+
+# ---------------------------------------------------------------------------
+# Threads. numba's thread count is its own (threadpoolctl does not see it)
+# and per calling thread; the kernels run their parallel variants only inside
+# thread_limit, on its thread, so threads of a caller's own pool (chunked
+# prediction) stay serial and never launch numba's threads concurrently.
+
+_local = threading.local()
+
+# A parallel kernel costs a launch of a few microseconds: below this many
+# elements (rows x units) its serial twin is faster (benchmarks/threads.py).
+MIN_PARALLEL_ELEMENTS = 8192
+
+
+def parallel(n_rows, n_units):
+    """Whether a kernel over ``n_rows`` x ``n_units`` runs its parallel variant."""
+    threads = getattr(_local, "threads", 1)
+    return threads > 1 and n_rows * n_units >= MIN_PARALLEL_ELEMENTS
+
+
+@contextmanager
+def thread_limit(n_threads):
+    """Run numba's kernels on ``n_threads`` threads, restoring numba's count after.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        The threads; capped at ``NUMBA_NUM_THREADS``, the most numba
+        launched. None keeps numba's count as configured.
+    """
+    if numba is None:
+        yield
+        return
+    before, outer = numba.get_num_threads(), getattr(_local, "threads", 1)
+    if n_threads is None:
+        n_threads = before
+    n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(n_threads)
+    _local.threads = n_threads
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+        _local.threads = outer
 
 
 def _cache_dir_fallback():

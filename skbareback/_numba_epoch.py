@@ -21,9 +21,9 @@ network falls back to the NumPy loop where it is not.
 import numpy as np
 
 from . import _numba_fused as fused
-from ._numba import _jit
+from ._numba import _jit, parallel
 
-ACTIVATION_CODES = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
+ACTIVATION_CODES = fused.ACTIVATION_CODES
 OUTPUT_CODES = {"softmax": 0, "logistic": 1, "identity": 2}
 ADAM, SGD = 0, 1
 # The output pairs with a fused kernel ('mean_squared_error' divides the
@@ -36,36 +36,40 @@ _FUSED_OUTPUT = {
 }
 
 
+# ``par`` is None for the serial kernels (numba then compiles no parallel
+# one: a None argument prunes the other branch), True for the parallel ones.
+
+
 @_jit
-def _bias_activation(Z, b, kind):
-    if kind == 0:
-        fused._bias_identity(Z, b)
-    elif kind == 1:
-        fused._bias_relu(Z, b)
-    elif kind == 2:
-        fused._bias_tanh(Z, b)
+def _bias_activation(Z, b, kind, par):
+    if par is None:
+        fused._bias_serial(Z, b, kind)
     else:
-        fused._bias_logistic(Z, b)
+        fused._bias_parallel(Z, b, kind)
 
 
 @_jit
-def _derivative(A, D, kind):
+def _derivative(A, D, kind, par):
     a, d = A.reshape(A.size), D.reshape(D.size)
-    if kind == 1:
-        fused._d_relu(a, d, None)
-    elif kind == 2:
-        fused._d_tanh(a, d, None)
-    elif kind == 3:
-        fused._d_logistic(a, d, None)
+    if par is None:
+        fused._derivative_serial(a, d, None, kind)
+    else:
+        fused._derivative_parallel(a, d, None, kind)
 
 
 @_jit
-def _output(Z, b, Y, sw, D, kind, eps):
+def _output(Z, b, Y, sw, D, kind, eps, losses, par):
+    if par is None:
+        if kind == 0:
+            return fused._softmax_serial(Z, b, Y, sw, D, eps, losses)
+        if kind == 1:
+            return fused._logistic_serial(Z, b, Y, sw, D, eps, losses)
+        return fused._squared_serial(Z, b, Y, sw, D, eps, losses)
     if kind == 0:
-        return fused._softmax_log_loss(Z, b, Y, sw, D, eps)
+        return fused._softmax_parallel(Z, b, Y, sw, D, eps, losses)
     if kind == 1:
-        return fused._logistic_log_loss(Z, b, Y, sw, D, eps)
-    return fused._identity_squared_error(Z, b, Y, sw, D, eps)
+        return fused._logistic_parallel(Z, b, Y, sw, D, eps, losses)
+    return fused._squared_parallel(Z, b, Y, sw, D, eps, losses)
 
 
 @_jit
@@ -78,7 +82,7 @@ def _column_sums(D, out):
 
 
 @_jit
-def _backprop(Xb, m, coefs, coef_grads, intercept_grads, acts, deltas, kind):
+def _backprop(Xb, m, coefs, coef_grads, intercept_grads, acts, deltas, kind, par):
     """Write the summed gradient of one batch whose output delta is in place."""
     for i in range(len(coefs) - 1, -1, -1):
         d = deltas[i][:m]
@@ -88,11 +92,11 @@ def _backprop(Xb, m, coefs, coef_grads, intercept_grads, acts, deltas, kind):
         if i > 0:
             below = deltas[i - 1][:m]
             np.dot(d, coefs[i].T, below)
-            _derivative(acts[i - 1][:m], below, kind)
+            _derivative(acts[i - 1][:m], below, kind, par)
 
 
 @_jit
-def _batch_loss(Xb, Yb, swb, layers, codes, hyper):
+def _batch_loss(Xb, Yb, swb, layers, codes, hyper, row_losses, par):
     """Forward and backprop one batch; return its loss as ``Network.loss_grad``."""
     coefs, intercepts, coef_grads, intercept_grads, acts, deltas = layers
     kind, out_kind, divide = codes[0], codes[1], codes[4]
@@ -100,17 +104,19 @@ def _batch_loss(Xb, Yb, swb, layers, codes, hyper):
     for i in range(len(coefs) - 1):
         z = acts[i][:m]
         np.dot(a, coefs[i], z)
-        _bias_activation(z, intercepts[i], kind)
+        _bias_activation(z, intercepts[i], kind, par)
         a = z
     z, d = acts[-1][:m], deltas[-1][:m]
     np.dot(a, coefs[-1], z)
-    total = _output(z, intercepts[-1], Yb, swb, d, out_kind, hyper[7])
+    total = _output(
+        z, intercepts[-1], Yb, swb, d, out_kind, hyper[7], row_losses[:m], par
+    )
     if divide:
         # 'mean_squared_error': the delta divided by the number of outputs.
         k, flat = d.dtype.type(d.shape[1]), d.reshape(d.size)
         for j in range(flat.size):
             flat[j] /= k
-    _backprop(Xb, m, coefs, coef_grads, intercept_grads, acts, deltas, kind)
+    _backprop(Xb, m, coefs, coef_grads, intercept_grads, acts, deltas, kind, par)
     sw_sum = swb.sum()
     return total, sw_sum
 
@@ -143,17 +149,20 @@ def _step(params, grad, state, lr, opt, hyper, n_coefs, scale):
 
 
 @_jit
-def _epoch(X, Y, sw, params, grad, layers, codes, state, lrs, hyper, batch, losses):
+def _epoch(
+    X, Y, sw, params, grad, layers, codes, state, lrs, hyper, batch, losses, par
+):
     """Every mini-batch step of one pass; return the number of losses written."""
     n, n_coefs, fit_intercept = X.shape[0], codes[2], codes[3]
     w = params[:n_coefs]
     alpha = hyper[6]
     count = 0
+    row_losses = np.empty(batch)
     for start in range(0, n, batch):
         stop = min(start + batch, n)
         swb = sw[start:stop]
         total, sw_sum = _batch_loss(
-            X[start:stop], Y[start:stop], swb, layers, codes, hyper
+            X[start:stop], Y[start:stop], swb, layers, codes, hyper, row_losses, par
         )
         loss = total / sw_sum + 0.5 * alpha * np.dot(w, w) / sw_sum
         losses[count] = loss
@@ -206,8 +215,22 @@ def train_epoch(net, params, grad, X, Y, sw, ws, optimizer, batch_size):
     eps = np.finfo(dtype).eps
     hyper = np.array([*hyper, net.alpha, eps], dtype=dtype)
     losses = np.empty(n_batches)
+    rows = min(batch_size, X.shape[0])
+    par = True if parallel(rows, max(net.layer_units[1:])) else None
     count = _epoch(
-        X, Y, sw, params, grad, layers, codes, state, lrs, hyper, batch_size, losses
+        X,
+        Y,
+        sw,
+        params,
+        grad,
+        layers,
+        codes,
+        state,
+        lrs,
+        hyper,
+        batch_size,
+        losses,
+        par,
     )
     optimizer.steps_taken(count - (not np.isfinite(losses[count - 1])))
     return losses[:count]

@@ -10,50 +10,49 @@ import math
 
 import numpy as np
 
-from ._numba import _exp, _flat, _jit, _logistic, _tanh
+from ._numba import _exp, _flat, _jit, _logistic, _tanh, parallel, prange
+
+# ---------------------------------------------------------------------------
+# Each kernel below comes twice: serial, and parallel over rows (elements)
+# with ``prange`` for fits on more than one thread, compiled on its first
+# call only. A row is one thread's, so both give the same bits; the loss
+# summed over rows is summed in row order after the parallel loop.
+
+IDENTITY, RELU, TANH, LOGISTIC = 0, 1, 2, 3
+ACTIVATION_CODES = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
+
+
+def _twins(fn):
+    """``(serial, parallel)`` compilations of ``fn``."""
+    return _jit(fn), _jit(fn, parallel=True)
+
 
 # ---------------------------------------------------------------------------
 # Hidden layers: bias + activation forward, mask x derivative x delta back.
 # The NumPy code makes two to four passes over the layer for each.
 
 
-@_jit
-def _bias_identity(Z, b):
-    for i in range(Z.shape[0]):
-        for j in range(Z.shape[1]):
-            Z[i, j] += b[j]
-
-
-@_jit
-def _bias_relu(Z, b):
+def _bias_activation_rows(Z, b, kind):
     zero = Z.dtype.type(0)
-    for i in range(Z.shape[0]):
-        for j in range(Z.shape[1]):
-            z = Z[i, j] + b[j]
-            # NaN compares False and stays, as in np.maximum.
-            Z[i, j] = zero if z < zero else z
+    for i in prange(Z.shape[0]):
+        z = Z[i]
+        if kind == TANH:
+            for j in range(z.size):
+                z[j] = _tanh(z[j] + b[j])
+        elif kind == LOGISTIC:
+            for j in range(z.size):
+                z[j] = _logistic(z[j] + b[j])
+        elif kind == RELU:
+            for j in range(z.size):
+                v = z[j] + b[j]
+                # NaN compares False and stays, as in np.maximum.
+                z[j] = zero if v < zero else v
+        else:
+            for j in range(z.size):
+                z[j] += b[j]
 
 
-@_jit
-def _bias_tanh(Z, b):
-    for i in range(Z.shape[0]):
-        for j in range(Z.shape[1]):
-            Z[i, j] = _tanh(Z[i, j] + b[j])
-
-
-@_jit
-def _bias_logistic(Z, b):
-    for i in range(Z.shape[0]):
-        for j in range(Z.shape[1]):
-            Z[i, j] = _logistic(Z[i, j] + b[j])
-
-
-_BIAS_ACTIVATIONS = {
-    "identity": _bias_identity,
-    "relu": _bias_relu,
-    "tanh": _bias_tanh,
-    "logistic": _bias_logistic,
-}
+_bias_serial, _bias_parallel = _twins(_bias_activation_rows)
 
 
 def bias_activation(Z, b, kind):
@@ -69,50 +68,34 @@ def bias_activation(Z, b, kind):
         The activation.
     """
     _flat(Z)
-    _BIAS_ACTIVATIONS[kind](Z, b)
+    kernel = _bias_parallel if parallel(*Z.shape) else _bias_serial
+    kernel(Z, b, ACTIVATION_CODES[kind])
 
 
 # Each multiplies in NumPy's order (the mask first, then the derivative, as
 # _network's backprop does), so that the results are NumPy's to the bit.
 
 
-@_jit
-def _d_identity(a, d, mask):
-    if mask is not None:
-        for i in range(d.size):
+def _derivative_flat(a, d, mask, kind):
+    zero, one = d.dtype.type(0), d.dtype.type(1)
+    if kind == TANH:
+        for i in prange(d.size):
+            g = d[i] if mask is None else d[i] * mask[i]
+            d[i] = g * (one - a[i] * a[i])
+    elif kind == LOGISTIC:
+        for i in prange(d.size):
+            g = d[i] if mask is None else d[i] * mask[i]
+            d[i] = g * a[i] * (one - a[i])
+    elif kind == RELU:
+        for i in prange(d.size):
+            g = d[i] if mask is None else d[i] * mask[i]
+            d[i] = g * (one if a[i] > zero else zero)
+    elif mask is not None:
+        for i in prange(d.size):
             d[i] *= mask[i]
 
 
-@_jit
-def _d_relu(a, d, mask):
-    zero, one = d.dtype.type(0), d.dtype.type(1)
-    for i in range(d.size):
-        g = d[i] if mask is None else d[i] * mask[i]
-        d[i] = g * (one if a[i] > zero else zero)
-
-
-@_jit
-def _d_tanh(a, d, mask):
-    one = d.dtype.type(1)
-    for i in range(d.size):
-        g = d[i] if mask is None else d[i] * mask[i]
-        d[i] = g * (one - a[i] * a[i])
-
-
-@_jit
-def _d_logistic(a, d, mask):
-    one = d.dtype.type(1)
-    for i in range(d.size):
-        g = d[i] if mask is None else d[i] * mask[i]
-        d[i] = g * a[i] * (one - a[i])
-
-
-_DERIVATIVES = {
-    "identity": _d_identity,
-    "relu": _d_relu,
-    "tanh": _d_tanh,
-    "logistic": _d_logistic,
-}
+_derivative_serial, _derivative_parallel = _twins(_derivative_flat)
 
 
 def activation_derivative_times_delta(A, D, mask, kind):
@@ -130,7 +113,9 @@ def activation_derivative_times_delta(A, D, mask, kind):
         The activation.
     """
     flat_mask = None if mask is None else np.ascontiguousarray(mask).reshape(-1)
-    _DERIVATIVES[kind](np.ascontiguousarray(A).reshape(-1), _flat(D), flat_mask)
+    a, d, code = np.ascontiguousarray(A).reshape(-1), _flat(D), ACTIVATION_CODES[kind]
+    kernel = _derivative_parallel if parallel(1, d.size) else _derivative_serial
+    kernel(a, d, flat_mask, code)
 
 
 # ---------------------------------------------------------------------------
@@ -161,10 +146,21 @@ def _weighted(loss, d, sw, i):
 
 
 @_jit
-def _softmax_log_loss(Z, b, Y, sw, D, eps):
-    zero, one = Z.dtype.type(0), Z.dtype.type(1)
+def _sum_in_order(losses):
+    """The rows' losses summed in row order, whichever threads wrote them."""
     total = 0.0
-    for i in range(Z.shape[0]):
+    for i in range(losses.size):
+        total += losses[i]
+    return total
+
+
+# Each writes row i's weighted loss into losses[i]. The rows' bodies are
+# written out in the loops: as calls, they cost twice the time on narrow rows.
+
+
+def _softmax_log_loss(Z, b, Y, sw, D, eps, losses):
+    zero, one = Z.dtype.type(0), Z.dtype.type(1)
+    for i in prange(Z.shape[0]):
         z, y, d = Z[i], Y[i], D[i]
         top = z[0] + b[0]
         for j in range(z.size):
@@ -181,15 +177,13 @@ def _softmax_log_loss(Z, b, Y, sw, D, eps):
             p_true = z[j] if y[j] else p_true
             d[j] = z[j] - (one if y[j] else zero)
         loss = _clipped_log_loss(p_true, eps)
-        total += _weighted(loss, d, sw, i)
-    return total
+        losses[i] = _weighted(loss, d, sw, i)
+    return _sum_in_order(losses)
 
 
-@_jit
-def _logistic_log_loss(Z, b, Y, sw, D, eps):
+def _logistic_log_loss(Z, b, Y, sw, D, eps, losses):
     zero, one = Z.dtype.type(0), Z.dtype.type(1)
-    total = 0.0
-    for i in range(Z.shape[0]):
+    for i in prange(Z.shape[0]):
         z, y, d = Z[i], Y[i], D[i]
         for j in range(z.size):
             p = _logistic(z[j] + b[j])
@@ -198,14 +192,12 @@ def _logistic_log_loss(Z, b, Y, sw, D, eps):
         loss = 0.0
         for j in range(z.size):
             loss += _clipped_log_loss(z[j] if y[j] else one - z[j], eps)
-        total += _weighted(loss, d, sw, i)
-    return total
+        losses[i] = _weighted(loss, d, sw, i)
+    return _sum_in_order(losses)
 
 
-@_jit
-def _identity_squared_error(Z, b, Y, sw, D, eps):
-    total = 0.0
-    for i in range(Z.shape[0]):
+def _identity_squared_error(Z, b, Y, sw, D, eps, losses):
+    for i in prange(Z.shape[0]):
         z, y, d = Z[i], Y[i], D[i]
         loss = 0.0
         for j in range(z.size):
@@ -213,14 +205,17 @@ def _identity_squared_error(Z, b, Y, sw, D, eps):
             d[j] = z[j] - y[j]
             loss += d[j] * d[j]
         loss *= 0.5 / z.size
-        total += _weighted(loss, d, sw, i)
-    return total
+        losses[i] = _weighted(loss, d, sw, i)
+    return _sum_in_order(losses)
 
 
+_softmax_serial, _softmax_parallel = _twins(_softmax_log_loss)
+_logistic_serial, _logistic_parallel = _twins(_logistic_log_loss)
+_squared_serial, _squared_parallel = _twins(_identity_squared_error)
 _OUTPUT_LOSSES = {
-    ("softmax", "log_loss"): _softmax_log_loss,
-    ("logistic", "log_loss"): _logistic_log_loss,
-    ("identity", "squared_error"): _identity_squared_error,
+    ("softmax", "log_loss"): (_softmax_serial, _softmax_parallel),
+    ("logistic", "log_loss"): (_logistic_serial, _logistic_parallel),
+    ("identity", "squared_error"): (_squared_serial, _squared_parallel),
 }
 
 
@@ -251,15 +246,16 @@ def output_loss_delta(Z, b, Y, sw, D, out_activation, loss):
         The loss summed over the samples, weighted by ``sw``: divided by the
         weight total it is ``_losses.LOSSES[loss][0]``'s value.
     """
-    kernel = _OUTPUT_LOSSES.get((out_activation, loss))
-    if kernel is None:
+    kernels = _OUTPUT_LOSSES.get((out_activation, loss))
+    if kernels is None:
         raise ValueError(
             f"no fused kernel for out_activation={out_activation!r} with "
             f"loss={loss!r}; expected one of {sorted(_OUTPUT_LOSSES)}."
         )
     _flat(Z), _flat(D)
     eps = Z.dtype.type(np.finfo(Z.dtype).eps)
-    return float(kernel(Z, b, Y, sw, D, eps))
+    kernel = kernels[parallel(*Z.shape)]
+    return float(kernel(Z, b, Y, sw, D, eps, np.empty(Z.shape[0])))
 
 
 # ---------------------------------------------------------------------------

@@ -134,8 +134,9 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         better), or a scorer name or callable.
 
     blas_threads : int or None, default=1
-        BLAS threads in ``fit`` and in predictions on 256 to 8192 rows (None:
-        as configured); see :class:`BareMLPClassifier`.
+        BLAS threads, and numba's with ``engine='numba'``, in ``fit`` and in
+        predictions on 256 to 8192 rows (None: as configured); see
+        :class:`BareMLPClassifier`.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of zeroing each hidden unit's output at a training step

@@ -1,4 +1,4 @@
-"""The BLAS thread policy of fit and predict.
+"""The thread policy of fit and predict: BLAS's and the compiled kernels'.
 
 A small network's matrix products are too small to share among threads: BLAS
 threads then mostly wait on each other, and under a busy neighbour process
@@ -8,39 +8,75 @@ predictions of up to 8192 rows run with ``blas_threads`` BLAS threads, 1 by
 default. Larger predictions share row chunks among threads instead (see
 :func:`map_chunks`): every thread does its own share of every elementwise
 operation, not just of the products.
+
+The same count governs the engine's own threads (numba's, which threadpoolctl
+does not see): :func:`thread_limit` applies both.
 """
 
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from threadpoolctl import ThreadpoolController
 
-# Fewer rows than this give products that BLAS runs on one thread anyway, so
-# prediction skips even the few microseconds of setting a limit.
+# Fewer rows than this give products that BLAS runs on one thread anyway (and
+# kernels too small to share), so prediction skips even the few microseconds
+# of setting the limits.
 _MIN_ROWS_TO_LIMIT = 256
 
 _controller = None
 _NO_LIMIT = nullcontext()
 
 
-def blas_limit(n_threads, n_rows=None):
+def blas_limit(n_threads):
     """Return a context manager that runs BLAS with ``n_threads`` threads.
 
     Parameters
     ----------
     n_threads : int or None
         The number of BLAS threads; None leaves BLAS as it is configured.
-    n_rows : int or None, default=None
-        Rows of the products to come; small products skip the limit.
 
     Returns
     -------
     context : context manager
         The limit, or a no-op context.
     """
-    if n_threads is None or (n_rows is not None and n_rows < _MIN_ROWS_TO_LIMIT):
+    if n_threads is None:
         return _NO_LIMIT
     return _blas().limit(limits=n_threads, user_api="blas")
+
+
+def thread_limit(n_threads, engine_limit, n_rows=None):
+    """Return a context manager that runs BLAS and the engine on ``n_threads``.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        The number of threads; None leaves BLAS and the engine as configured.
+    engine_limit : callable
+        ``engine_limit(n_threads)`` is the context manager that limits the
+        engine's compiled kernels (``Engine.kernel_threads``).
+    n_rows : int or None, default=None
+        Rows of the passes to come; small ones skip the limits.
+
+    Returns
+    -------
+    context : context manager
+        The limits, or a no-op context.
+    """
+    if n_rows is not None and n_rows < _MIN_ROWS_TO_LIMIT:
+        return _NO_LIMIT
+    return _both(blas_limit(n_threads), engine_limit(n_threads))
+
+
+@contextmanager
+def _both(blas, engine):
+    with blas, engine:
+        yield
+
+
+def no_kernel_threads(n_threads):
+    """The ``engine_limit`` of an engine without threads of its own."""
+    return _NO_LIMIT
 
 
 def map_chunks(fn, n_rows, chunk_rows):

@@ -256,8 +256,8 @@ _PACKED = re.compile(r"\tv(?:mul|fn?madd\w*|fn?msub\w*)p[sd]\t[^\n]*%[yz]mm")
         ("_exp_flat", 1),
         ("_tanh_flat", 1),
         ("_logistic_flat", 1),
-        ("_bias_tanh", 2),
-        ("_d_tanh", 3),
+        ("_bias_serial", 2),
+        ("_derivative_serial", 2),
     ],
 )
 @pytest.mark.skipif(not _has_avx2(), reason="needs an x86-64 CPU with AVX2")
@@ -269,8 +269,10 @@ def test_kernel_vectorises(kernel, n_arrays, dtype):
     module = nb if hasattr(nb, kernel) else fused
     fn = numba.njit(error_model="numpy")(getattr(module, kernel).py_func)
     arrays = [np.ones(64, dtype)] * n_arrays
-    if kernel == "_bias_tanh":
-        arrays = [np.ones((8, 8), dtype), np.ones(8, dtype)]
+    if kernel == "_bias_serial":
+        arrays = [np.ones((8, 8), dtype), np.ones(8, dtype), fused.TANH]
+    elif kernel == "_derivative_serial":
+        arrays += [None, fused.TANH]
     fn(*arrays)
     assert _PACKED.search(fn.inspect_asm(fn.signatures[0]))
 
