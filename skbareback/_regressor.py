@@ -53,9 +53,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     alpha : float or 'auto', default='auto'
         L2 penalty, divided by the sample (or minibatch) weight total. 'auto'
         is 0.01, but 1.0 (a unit normal prior on standardised targets) for
-        L-BFGS stopped early by 'auto' (at most 200 iterations), then
-        continued at 0.3, kept only if that lowers the validation loss by over
-        one standard error.
+        L-BFGS stopped early by 'auto', continued at 0.3 where that explains
+        90% of the validation variance and lowers its loss by over one SE.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.

@@ -93,7 +93,7 @@ class Training:
         results = [self._minimize(run, self.params, 0, 0)]
         for alpha in est._plan.continuation if stopping else ():
             spent = self._spent(results)
-            if self.halted or spent is None:
+            if self.halted or spent is None or not self._explained(val):
                 break
             results.append(self._continuation(run, alpha, val, spent))
             # Each step of the path must earn its place, or the path ends.
@@ -189,6 +189,13 @@ class Training:
             },
             callback=end_iteration,
         )
+
+    def _explained(self, val):
+        """Whether the kept weights explain enough of ``val`` to continue."""
+        est = self.est
+        share = est._plan.continuation_min_explained
+        constant = est._constant_loss(val[1], val[3])
+        return -est.best_validation_score_ <= (1 - share) * constant
 
     def _continuation(self, run, alpha, val, spent):
         """Continue L-BFGS from the kept weights under the penalty ``alpha``.

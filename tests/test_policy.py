@@ -17,6 +17,7 @@ from skbareback._policy import (
     ALPHA_PRIOR,
     ALPHA_WEAK,
     AUTO_MAX_ITER,
+    CONTINUATION_MIN_EXPLAINED,
     FIRST_STAGE_MAX_ITER,
     LBFGS_PATIENCE_FACTOR,
     MIN_VALIDATION_SAMPLES,
@@ -229,16 +230,28 @@ def test_the_kept_weights_score_the_best_validation_score(data, moons_split, noi
     )
 
 
-def test_the_continuation_runs_for_weighted_regression_too():
+def test_the_regressor_continues_only_a_well_explained_fit():
+    # Weighted too, and reproducibly: a noisy target stays under the unit
+    # prior (the first stage uncapped); a noiseless curve is continued.
     from skbareback import BareMLPRegressor
 
+    auto = BareMLPRegressor().get_params()
+    regression = plan(auto, 500, regression=True)
+    assert regression.continuation == ALPHA_CONTINUATION
+    assert regression.continuation_min_explained == CONTINUATION_MIN_EXPLAINED[True]
+    assert regression.first_stage_max_iter is None
+    assert plan(auto, 500).continuation_min_explained == 0.0
     X, y = make_moons(400, noise=0.2, random_state=0)
     sw = np.random.default_rng(0).uniform(0.5, 2, len(y))
-    auto = dict(alpha="auto", early_stopping="auto", random_state=0)
-    a, b = (BareMLPRegressor(**auto).fit(X, y, sample_weight=sw) for _ in range(2))
-    assert a.alpha_ in (1.0, ALPHA_CONTINUATION[0]) and a.solver_ == "lbfgs"
+    a, b = (BareMLPRegressor(random_state=0).fit(X, y, sample_weight=sw) for _ in "ab")
+    assert (a.alpha_, a.solver_) == (1.0, "lbfgs")
+    assert -a.best_validation_score_ > 0.1 * 0.5  # explains under 90%
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
     assert a.score(X, y) > 0.5
+    X = np.linspace(-2, 2, 50).reshape(-1, 1)
+    curve = BareMLPRegressor(hidden_layer_sizes=(10,), random_state=0)
+    curve.fit(X, 1000 + 50 * X[:, 0] ** 2)
+    assert curve.alpha_ == ALPHA_CONTINUATION[0]
 
 
 def test_the_continuation_stays_within_max_iter(moons_split):
