@@ -23,7 +23,11 @@ ACTIVATION_CODES = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
 
 
 def _twins(fn):
-    """``(serial, parallel)`` compilations of ``fn``."""
+    """``(serial, parallel)`` compilations of ``fn``.
+
+    Python never runs ``fn`` itself, so its definition is marked for coverage
+    as the ``@_jit`` kernels are by pyproject's ``exclude_also``.
+    """
     return _jit(fn), _jit(fn, parallel=True)
 
 
@@ -32,7 +36,7 @@ def _twins(fn):
 # The NumPy code makes two to four passes over the layer for each.
 
 
-def _bias_activation_rows(Z, b, kind):
+def _bias_activation_rows(Z, b, kind):  # pragma: no cover (numba)
     zero = Z.dtype.type(0)
     for i in prange(Z.shape[0]):
         z = Z[i]
@@ -76,7 +80,7 @@ def bias_activation(Z, b, kind):
 # _network's backprop does), so that the results are NumPy's to the bit.
 
 
-def _derivative_flat(a, d, mask, kind):
+def _derivative_flat(a, d, mask, kind):  # pragma: no cover (numba)
     zero, one = d.dtype.type(0), d.dtype.type(1)
     if kind == TANH:
         for i in prange(d.size):
@@ -158,7 +162,7 @@ def _sum_in_order(losses):
 # written out in the loops: as calls, they cost twice the time on narrow rows.
 
 
-def _softmax_log_loss(Z, b, Y, sw, D, eps, losses):
+def _softmax_log_loss(Z, b, Y, sw, D, eps, losses):  # pragma: no cover (numba)
     zero, one = Z.dtype.type(0), Z.dtype.type(1)
     for i in prange(Z.shape[0]):
         z, y, d = Z[i], Y[i], D[i]
@@ -181,7 +185,7 @@ def _softmax_log_loss(Z, b, Y, sw, D, eps, losses):
     return _sum_in_order(losses)
 
 
-def _logistic_log_loss(Z, b, Y, sw, D, eps, losses):
+def _logistic_log_loss(Z, b, Y, sw, D, eps, losses):  # pragma: no cover (numba)
     zero, one = Z.dtype.type(0), Z.dtype.type(1)
     for i in prange(Z.shape[0]):
         z, y, d = Z[i], Y[i], D[i]
@@ -196,7 +200,7 @@ def _logistic_log_loss(Z, b, Y, sw, D, eps, losses):
     return _sum_in_order(losses)
 
 
-def _identity_squared_error(Z, b, Y, sw, D, eps, losses):
+def _identity_squared_error(Z, b, Y, sw, D, eps, losses):  # pragma: no cover (numba)
     for i in prange(Z.shape[0]):
         z, y, d = Z[i], Y[i], D[i]
         loss = 0.0
