@@ -154,12 +154,17 @@ def _predict_proba(reps, n=100_000):
     return result
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv, description):
+    """The repetitions and the work per timing (shared with threads.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lbfgs-iter", type=int, default=10)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv, __doc__.splitlines()[0])
     names = [
         "numpy f8",
         "numpy f4",

@@ -14,10 +14,8 @@ twice.
 Run: ``python benchmarks/threads.py [--reps 5]`` (needs numba: the fast extra).
 """
 
-import argparse
-
 import numba
-from engine import ROWS, _common, _data, _fit_time, _interleaved
+from engine import ROWS, _common, _data, _fit_time, _interleaved, parse_args
 from kernels import cpu
 from threadpoolctl import threadpool_limits
 
@@ -66,11 +64,7 @@ def _calls(solver, more):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--lbfgs-iter", type=int, default=10)
-    args = parser.parse_args(argv)
+    args = parse_args(argv, __doc__.splitlines()[0])
     print(f"CPU: {cpu()}; medians of {args.reps}, interleaved")
     print("time with blas_threads=2 / time with blas_threads=1\n")
     names = [f"{e} {dt}" for e, dt in COLUMNS]
