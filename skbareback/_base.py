@@ -301,6 +301,11 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
 
     # -------------------------------------------------------- prediction
 
+    def _prediction_engine(self):
+        """The engine that predicts: the fit's, NumPy where numba is gone."""
+        # Models fitted before engines existed ran NumPy's.
+        return for_prediction(getattr(self, "engine_", "numpy"))
+
     def _logits(self, X):
         if not is_host(X):
             return predict_logits(X, self.coefs_, self.intercepts_, self.activation)
@@ -308,8 +313,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         coefs = [as_host(c) for c in self.coefs_]
         intercepts = [as_host(b) for b in self.intercepts_]
         n_samples = X.shape[0]
-        # Models fitted before engines existed ran NumPy's.
-        engine = for_prediction(getattr(self, "engine_", "numpy"))
+        engine = self._prediction_engine()
         fused = engine.bias_activation
         if n_samples <= _PREDICT_CHUNK_ROWS:
             with thread_limit(self.blas_threads, engine.kernel_threads, n_samples):

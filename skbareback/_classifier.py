@@ -400,8 +400,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class, in the order of ``classes_``.
         """
-        z = self._validated_logits(X, "predict_proba")
-        return probabilities(z, self.out_activation_, self._multilabel)
+        return _probabilities(self, X, "predict_proba")
 
     def predict_log_proba(self, X):
         """Log of probability estimates, finite: ``predict_proba`` is in (0, 1).
@@ -416,5 +415,11 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
             The log-probability of each class, in the order of ``classes_``.
         """
-        z = self._validated_logits(X, "predict_log_proba")
-        return probabilities(z, self.out_activation_, self._multilabel, log=True)
+        return _probabilities(self, X, "predict_log_proba", log=True)
+
+
+def _probabilities(clf, X, method, log=False):
+    """``clf``'s class probabilities (or their logs), by its engine's kernel."""
+    z = clf._validated_logits(X, method)
+    fused = clf._prediction_engine().output_probabilities
+    return probabilities(z, clf.out_activation_, clf._multilabel, log, fused)

@@ -2,10 +2,10 @@
 
 An engine is a :class:`~skbareback._network.Network` class (forward, loss and
 gradient into the flat vector), the optimizer classes of the stochastic
-solvers (their ``step``), the fused bias + activation that prediction
-uses, and the limit of its own threads (numba's, which ``blas_threads``
-sets); :class:`~skbareback._training.Training` runs whichever it is given
-and never asks which. ``'numpy'`` is the oracle; ``'numba'``
+solvers (their ``step``), the fused bias + activation and output
+probabilities that prediction uses, and the limit of its own threads
+(numba's, which ``blas_threads`` sets); :class:`~skbareback._training.Training`
+runs whichever it is given and never asks which. ``'numpy'`` is the oracle; ``'numba'``
 (:mod:`skbareback._engine_numba`) is loaded only when a fit chooses it, so
 that importing skbareback never imports numba. ``'array_api'``
 (:mod:`skbareback._engine_xp`) runs in the namespace and on the device of
@@ -35,6 +35,7 @@ class Engine(NamedTuple):
     optimizers: dict
     bias_activation: object = None
     kernel_threads: object = no_kernel_threads
+    output_probabilities: object = None
 
 
 def _numpy():
@@ -43,6 +44,7 @@ def _numpy():
 
 def _numba():
     from . import _engine_numba as engine
+    from . import _numba_fused as fused
     from ._numba import thread_limit
 
     return Engine(
@@ -51,6 +53,7 @@ def _numba():
         engine.OPTIMIZERS,
         engine.bias_activation,
         thread_limit,
+        fused.output_probabilities,
     )
 
 

@@ -121,10 +121,12 @@ def _decode_xp(logits, classes, multilabel):
     return xp.take(xp.asarray(classes, device=array_api_compat.device(logits)), index)
 
 
-def probabilities(z, out_activation, multilabel, log=False):
+def probabilities(z, out_activation, multilabel, log=False, fused=None):
     """The class probabilities (or their logs) from the logits ``z``.
 
-    NumPy's are computed in place in ``z``; other namespaces' in new arrays.
+    NumPy's are computed in place in ``z``, by ``fused(z, out_activation)``
+    (an engine's activation and clip in one kernel) if given; other
+    namespaces' in new arrays.
     """
     if not is_host(z):
         xp = array_api_compat.array_namespace(z)
@@ -136,10 +138,13 @@ def probabilities(z, out_activation, multilabel, log=False):
         if z.shape[1] == 1 and not multilabel:
             z = xp.concat([1 - z, z], axis=1)
         return xp.log(z) if log else z
-    OUTPUT_ACTIVATIONS[out_activation][0](z)
-    # Kept in (0, 1): a saturated unit's 0 or 1 has an infinite log.
-    tiny = np.finfo(z.dtype).epsneg
-    np.clip(z, tiny, 1 - tiny, out=z)
+    if fused is not None and z.flags.c_contiguous:
+        fused(z, out_activation)
+    else:
+        OUTPUT_ACTIVATIONS[out_activation][0](z)
+        # Kept in (0, 1): a saturated unit's 0 or 1 has an infinite log.
+        tiny = np.finfo(z.dtype).epsneg
+        np.clip(z, tiny, 1 - tiny, out=z)
     if z.shape[1] == 1 and not multilabel:
         z = np.hstack([1 - z, z])
     return np.log(z, out=z) if log else z

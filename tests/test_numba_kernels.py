@@ -18,6 +18,7 @@ from skbareback import _numba_fused as fused
 from skbareback._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skbareback._losses import LOSSES
 from skbareback._optimizers import SGD, Adam
+from skbareback._targets import probabilities
 
 DTYPES = [np.float64, np.float32]
 ELEMENTWISE = ["exp", "tanh", "logistic"]
@@ -164,6 +165,30 @@ def test_output_loss_delta_matches_numpy(out_activation, loss, dtype, weighted):
     np.testing.assert_allclose(D, expected_delta, rtol=rtol, atol=rtol * 2)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("out_activation", ["softmax", "logistic"])
+@pytest.mark.parametrize("kernel", ["_probabilities_serial", "_probabilities_parallel"])
+@pytest.mark.extras
+def test_output_probabilities_match_numpys(out_activation, dtype, kernel):
+    Z = _batch(dtype, (37, 4))
+    Z[0] = [60, -60, 0, 1]  # clipped at 1 - epsneg and at epsneg
+    expected = Z.copy()
+    probabilities(expected, out_activation, multilabel=True)
+    kind = fused.SOFTMAX if out_activation == "softmax" else fused.SIGMOID
+    tiny = dtype(np.finfo(dtype).epsneg)
+    getattr(fused, kernel)(Z, kind, tiny)
+    np.testing.assert_allclose(Z, expected, rtol=_rtol(dtype), atol=0)
+    assert Z.min() == tiny and Z.max() == 1 - tiny
+    # The public entry point writes the same, in place.
+    W = _batch(dtype, (37, 4))
+    assert fused.output_probabilities(W, out_activation) is W
+    np.testing.assert_allclose(
+        W,
+        probabilities(_batch(dtype, (37, 4)), out_activation, True),
+        rtol=_rtol(dtype),
+    )
+
+
 @pytest.mark.extras
 def test_output_loss_delta_names_an_unfused_pair():
     Z = np.zeros((2, 2))
@@ -258,6 +283,7 @@ _PACKED = re.compile(r"\tv(?:mul|fn?madd\w*|fn?msub\w*)p[sd]\t[^\n]*%[yz]mm")
         ("_logistic_flat", 1),
         ("_bias_serial", 2),
         ("_derivative_serial", 2),
+        ("_probabilities_serial", 1),
     ],
 )
 @pytest.mark.skipif(not _has_avx2(), reason="needs an x86-64 CPU with AVX2")
@@ -273,6 +299,8 @@ def test_kernel_vectorises(kernel, n_arrays, dtype):
         arrays = [np.ones((8, 8), dtype), np.ones(8, dtype), fused.TANH]
     elif kernel == "_derivative_serial":
         arrays += [None, fused.TANH]
+    elif kernel == "_probabilities_serial":
+        arrays = [np.ones((8, 8), dtype), fused.SOFTMAX, dtype(1e-7)]
     fn(*arrays)
     assert _PACKED.search(fn.inspect_asm(fn.signatures[0]))
 
