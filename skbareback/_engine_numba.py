@@ -80,14 +80,16 @@ class NumbaNetwork(Network):
     def _derivative_times_delta(self, a, delta, mask, ws):
         fused.activation_derivative_times_delta(a, delta, mask, self.activation)
 
-    def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
+    def train_epoch(
+        self, params, grad, X, Y, sw, ws, optimizer, batch_size, order=None
+    ):
         """The epoch in one compiled call where it is covered (_numba_epoch)."""
         if not compiled.supports(self, X, ws, optimizer, params):
             return super().train_epoch(
-                params, grad, X, Y, sw, ws, optimizer, batch_size
+                params, grad, X, Y, sw, ws, optimizer, batch_size, order
             )
         return compiled.train_epoch(
-            self, params, grad, X, Y, sw, ws, optimizer, batch_size
+            self, params, grad, X, Y, sw, ws, optimizer, batch_size, order
         )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._network import Network
 from ._optimizers import SGD, Adam
-from ._xp_compat import array_api_compat, to_device, to_numpy
+from ._xp_compat import array_api_compat, take, to_device, to_numpy
 
 
 def _zero(xp, like):
@@ -321,12 +321,16 @@ class XpNetwork:
         grad[...] = xp.concat(parts) / sw_sum
         return loss + 0.5 * self.alpha * xp.vecdot(w, w) / sw_sum
 
-    def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
+    def train_epoch(
+        self, params, grad, X, Y, sw, ws, optimizer, batch_size, order=None
+    ):
         """Run one pass of mini-batch steps; return the batch losses.
 
         As :meth:`Network.train_epoch <skbareback._network.Network.train_epoch>`,
         the batches sliced as the standard indexes 2-d arrays.
         """
+        if order is not None:
+            X, Y = take(X, order), take(Y, order)
         n, losses = X.shape[0], []
         for start in range(0, n, batch_size):
             rows = slice(start, min(start + batch_size, n))

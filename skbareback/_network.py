@@ -17,7 +17,7 @@ import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._losses import LOSSES
-from ._xp_compat import as_host
+from ._xp_compat import as_host, take
 
 
 def _glorot(rs, fan_in, fan_out, activation):
@@ -193,16 +193,21 @@ class Network:
         grad /= sw_sum
         return float(loss + 0.5 * self.alpha * np.dot(w, w) / sw_sum)
 
-    def train_epoch(self, params, grad, X, Y, sw, ws, optimizer, batch_size):
-        """Run one pass of mini-batch steps over ``X`` in its order.
+    def train_epoch(
+        self, params, grad, X, Y, sw, ws, optimizer, batch_size, order=None
+    ):
+        """Run one pass of mini-batch steps over the rows of ``X`` in ``order``.
 
-        Each batch of ``batch_size`` rows (the last may be shorter) has its
+        ``order`` is an index array (None: X's own order); ``sw`` is already
+        in it. Each batch of ``batch_size`` rows (the last may be shorter) has its
         loss and gradient computed into ``grad`` (with fresh dropout masks
         when ``ws`` draws them), then ``optimizer.step`` updates ``params``.
         Returns the batch losses in order; the pass stops at the first one
         that is not finite, before its step, which ends the returned list.
         An engine may run the same pass compiled.
         """
+        if order is not None:
+            X, Y = take(X, order), take(Y, order)
         n, losses = X.shape[0], []
         for start in range(0, n, batch_size):
             batch = slice(start, min(start + batch_size, n))

@@ -149,8 +149,20 @@ def _step(params, grad, state, lr, opt, hyper, n_coefs, scale):
 
 
 @_jit
+def _rows(A, order, start, stop, buffer):
+    """``A[start:stop]``, or its rows ``order[start:stop]`` gathered in ``buffer``."""
+    if order is None:
+        return A[start:stop]
+    for r in range(stop - start):
+        source, target = A[order[start + r]], buffer[r]
+        for c in range(target.size):
+            target[c] = source[c]
+    return buffer[: stop - start]
+
+
+@_jit
 def _epoch(
-    X, Y, sw, params, grad, layers, codes, state, lrs, hyper, batch, losses, par
+    X, Y, sw, order, params, grad, layers, codes, state, lrs, hyper, batch, losses, par
 ):
     """Every mini-batch step of one pass; return the number of losses written."""
     n, n_coefs, fit_intercept = X.shape[0], codes[2], codes[3]
@@ -158,11 +170,22 @@ def _epoch(
     alpha = hyper[6]
     count = 0
     row_losses = np.empty(batch)
+    # A shuffled pass gathers each batch's rows here, where the products find
+    # them in cache, instead of copying all of X in its new order first.
+    X_rows = np.empty((batch, X.shape[1]), X.dtype)
+    Y_rows = np.empty((batch, Y.shape[1]), Y.dtype)
     for start in range(0, n, batch):
         stop = min(start + batch, n)
         swb = sw[start:stop]
         total, sw_sum = _batch_loss(
-            X[start:stop], Y[start:stop], swb, layers, codes, hyper, row_losses, par
+            _rows(X, order, start, stop, X_rows),
+            _rows(Y, order, start, stop, Y_rows),
+            swb,
+            layers,
+            codes,
+            hyper,
+            row_losses,
+            par,
         )
         loss = total / sw_sum + 0.5 * alpha * np.dot(w, w) / sw_sum
         losses[count] = loss
@@ -189,7 +212,7 @@ def supports(net, X, ws, optimizer, params):
     )
 
 
-def train_epoch(net, params, grad, X, Y, sw, ws, optimizer, batch_size):
+def train_epoch(net, params, grad, X, Y, sw, ws, optimizer, batch_size, order=None):
     """``Network.train_epoch`` in one compiled call (see :func:`supports`)."""
     n_batches = -(-X.shape[0] // batch_size)
     opt, state, lrs, hyper = optimizer.compiled_plan(n_batches)
@@ -221,6 +244,7 @@ def train_epoch(net, params, grad, X, Y, sw, ws, optimizer, batch_size):
         X,
         Y,
         sw,
+        order,
         params,
         grad,
         layers,

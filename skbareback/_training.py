@@ -318,14 +318,23 @@ class Training:
     def _epoch(self, train):
         """Run one pass over the training data; return its mean loss."""
         X, Y, _, sw = train
+        order = None
         if self.est.shuffle:
             # Shuffling the running order in place draws exactly what
             # scikit-learn's cumulative ``shuffle(sample_idx)`` draws.
             self.rs.shuffle(self.order)
-            X, Y = take(X, self.order), take(Y, self.order)
-            sw = None if sw is None else sw[self.order]
+            order = self.order
+            sw = None if sw is None else sw[order]
         losses = self.net.train_epoch(
-            self.params, self.grad, X, Y, sw, self.ws, self.optimizer, self.batch_size
+            self.params,
+            self.grad,
+            X,
+            Y,
+            sw,
+            self.ws,
+            self.optimizer,
+            self.batch_size,
+            order,
         )
         # The pass stops at its first non-finite batch loss: only the last can be.
         self._check_divergence(losses[-1])

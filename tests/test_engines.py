@@ -312,8 +312,13 @@ def _train_epochs(engine, pair, activation, dtype, weighted, fit_intercept, solv
         net.n_params, dtype, **OPTIMIZER_PARAMS[solver]
     )
     ws, grad, losses = Workspace(net, 20, dtype), np.empty_like(params), []
+    # The first epoch in X's order, the others shuffled (the compiled epoch
+    # gathers each batch's rows, NumPy's loop copies X in the new order).
+    shuffles = np.random.RandomState(2)
     for epoch in range(3):
-        losses += list(net.train_epoch(params, grad, X, Y, sw, ws, opt, 20))
+        order = None if epoch == 0 else shuffles.permutation(n)
+        swo = sw if sw is None or order is None else sw[order]
+        losses += list(net.train_epoch(params, grad, X, Y, swo, ws, opt, 20, order))
         opt.iteration_ends((epoch + 1) * n)
     return np.array(losses), params, opt.state
 
