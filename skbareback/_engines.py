@@ -25,7 +25,7 @@ from ._threads import no_kernel_threads
 # 46 -> 31 ms in float64, 28 -> 15 in float32), so at least 10 ms an epoch
 # here: enough to repay, within 30 epochs, the 0.3 s that loading numba and
 # its cached kernels costs a fresh process. Compiling them on a machine's
-# first run costs more (about 1 s for L-BFGS, 4.7 s for adam or sgd), once.
+# first run costs more (about 1 s for L-BFGS, 5-6 s for adam or sgd), once.
 AUTO_MIN_ROWS_X_UNITS = 4_000_000
 
 
