@@ -165,13 +165,20 @@ def _sum_in_order(losses):
 def _softmax_log_loss(Z, b, Y, sw, D, eps, losses):  # pragma: no cover (numba)
     zero, one = Z.dtype.type(0), Z.dtype.type(1)
     for i in prange(Z.shape[0]):
-        z, y, d = Z[i], Y[i], D[i]
+        z = Z[i]
         top = z[0] + b[0]
         for j in range(z.size):
             z[j] += b[j]
             top = z[j] if z[j] > top else top
         for j in range(z.size):
-            z[j] = _exp(z[j] - top)
+            z[j] -= top
+    # The exponentials over the flat array, where they vectorise: a row of a
+    # few classes is too narrow to.
+    flat = Z.reshape(Z.size)
+    for i in prange(flat.size):
+        flat[i] = _exp(flat[i])
+    for i in prange(Z.shape[0]):
+        z, y, d = Z[i], Y[i], D[i]
         s = z.dtype.type(0)
         for j in range(z.size):
             s += z[j]
