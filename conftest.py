@@ -42,6 +42,13 @@ def pytest_addoption(parser):
         action="store_true",
         help="run only the core tests: no optional extra needed",
     )
+    parser.addoption(
+        "--auto-engine",
+        choices=["numpy", "numba"],
+        default=None,
+        help="the engine that engine='auto' picks for every fit (default: its "
+        "rule); explicit engines keep theirs",
+    )
 
 
 def pytest_report_header(config):
@@ -97,6 +104,27 @@ def pytest_terminal_summary(terminalreporter, config):
             f"deselected {count} tests that need {reason}; installed: "
             f"scikit-learn {sklearn.__version__}"
         )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _auto_engine(request):
+    """With ``--auto-engine=numba``, every fit left at engine='auto' runs numba.
+
+    So that the whole suite, not only tests/test_engines.py, checks the
+    compiled engine: CI runs it once so (.ci/run's numba-default entry).
+    """
+    engine = request.config.getoption("--auto-engine")
+    if engine is None:
+        yield
+        return
+    from skbareback import _engines
+
+    if engine == "numba" and _engines.numba_reason() is not None:
+        pytest.exit(f"--auto-engine=numba: {_engines.numba_reason()}", returncode=4)
+    saved = _engines.AUTO_MIN_ROWS_X_UNITS
+    _engines.AUTO_MIN_ROWS_X_UNITS = 0 if engine == "numba" else float("inf")
+    yield
+    _engines.AUTO_MIN_ROWS_X_UNITS = saved
 
 
 @pytest.fixture(autouse=True, scope="session")

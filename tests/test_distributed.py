@@ -77,6 +77,11 @@ def backend(request):
 # cluster runs execute exactly this code; only the joblib backend differs.
 
 
+# The workers are other processes, which conftest's --auto-engine does not
+# reach: an explicit engine runs the same one on both sides.
+ENGINE = "numpy"
+
+
 def _grid_search():
     X, y = make_moons(300, noise=0.3, random_state=0)
     grid = {
@@ -84,7 +89,7 @@ def _grid_search():
         "alpha": [1e-4, 1e-1],
         "solver": ["lbfgs", "adam"],
     }
-    model = BareMLPClassifier(max_iter=40, random_state=0)
+    model = BareMLPClassifier(max_iter=40, random_state=0, engine=ENGINE)
     search = GridSearchCV(model, grid, cv=3, scoring=SCORING, refit="neg_log_loss")
     return search.fit(X, y)
 
@@ -97,7 +102,7 @@ def _randomized_search():
         "alpha": loguniform(1e-5, 1e-1),
         "learning_rate_init": loguniform(1e-3, 1e-1),
     }
-    model = BareMLPClassifier(solver="adam", max_iter=30, random_state=0)
+    model = BareMLPClassifier(solver="adam", max_iter=30, random_state=0, engine=ENGINE)
     search = RandomizedSearchCV(
         model,
         distributions,
@@ -112,7 +117,7 @@ def _randomized_search():
 
 def _cross_validate():
     X, y = make_moons(300, noise=0.3, random_state=1)
-    model = BareMLPClassifier((8,), max_iter=60, random_state=0)
+    model = BareMLPClassifier((8,), max_iter=60, random_state=0, engine=ENGINE)
     return cross_validate(model, X, y, cv=6, scoring=SCORING, return_estimator=True)
 
 
