@@ -51,7 +51,7 @@ from skbareback import BareMLPClassifier
 # Private, and read here so that the model follows the library: full-batch
 # passes and predictions go through the data this many rows at a time.
 from skbareback._base import _PREDICT_CHUNK_ROWS
-from skbareback._training import _LBFGS_CHUNK_ROWS
+from skbareback._training import lbfgs_chunk_rows
 
 RANDOM_STATE = 0
 N_FEATURES = 50
@@ -146,7 +146,8 @@ def expected_mb(call, solver, n_rows, itemsize=4):
         threads = min(n_chunks, _blas_threads())
         chunk = min(n_rows, _PREDICT_CHUNK_ROWS) * units * itemsize
         return (n_rows * N_CLASSES * itemsize + threads * chunk) / MB
-    rows = BATCH_SIZE if solver != "lbfgs" else min(n_rows, _LBFGS_CHUNK_ROWS)
+    chunk = lbfgs_chunk_rows((N_FEATURES, HIDDEN, N_CLASSES), itemsize)
+    rows = BATCH_SIZE if solver != "lbfgs" else min(n_rows, chunk)
     buffers = rows * (2 * units + HIDDEN) * itemsize
     if solver == "lbfgs":
         n_params = (N_FEATURES + 1) * HIDDEN + (HIDDEN + 1) * N_CLASSES

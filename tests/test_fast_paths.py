@@ -272,7 +272,7 @@ def test_chunked_lbfgs_fit_equals_one_pass(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         expected.fit(X, Y)
-        monkeypatch.setattr(_training, "_LBFGS_CHUNK_ROWS", 64)
+        monkeypatch.setattr(_training, "_LBFGS_CHUNK_ROWS", (64, 64))
         chunked = BareMLPClassifier(solver="lbfgs", max_iter=30, random_state=0)
         chunked.fit(X, Y)
     assert chunked.n_iter_ == expected.n_iter_
