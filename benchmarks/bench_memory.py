@@ -51,7 +51,8 @@ from skbareback import BareMLPClassifier
 # Private, and read here so that the model follows the library: full-batch
 # passes and predictions go through the data this many rows at a time.
 from skbareback._base import _PREDICT_CHUNK_ROWS
-from skbareback._training import lbfgs_chunk_rows
+from skbareback._network import chunk_rows
+from skbareback._training import _LBFGS_CHUNK_ROWS
 
 RANDOM_STATE = 0
 N_FEATURES = 50
@@ -141,12 +142,13 @@ def expected_mb(call, solver, n_rows, itemsize=4):
     activations per thread.
     """
     units = HIDDEN + N_CLASSES
+    layers = (N_FEATURES, HIDDEN, N_CLASSES)
     if call == "predict_proba":
-        n_chunks = -(-n_rows // _PREDICT_CHUNK_ROWS)
-        threads = min(n_chunks, _blas_threads())
-        chunk = min(n_rows, _PREDICT_CHUNK_ROWS) * units * itemsize
+        rows = chunk_rows(layers, itemsize, _PREDICT_CHUNK_ROWS)
+        threads = min(-(-n_rows // rows), _blas_threads())
+        chunk = min(n_rows, rows) * units * itemsize
         return (n_rows * N_CLASSES * itemsize + threads * chunk) / MB
-    chunk = lbfgs_chunk_rows((N_FEATURES, HIDDEN, N_CLASSES), itemsize)
+    chunk = chunk_rows(layers, itemsize, _LBFGS_CHUNK_ROWS, arrays=2)
     rows = BATCH_SIZE if solver != "lbfgs" else min(n_rows, chunk)
     buffers = rows * (2 * units + HIDDEN) * itemsize
     if solver == "lbfgs":

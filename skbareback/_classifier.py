@@ -135,13 +135,14 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         in ``validation_scores_``), or a scorer name or callable.
 
     blas_threads : int or None, default=1
-        Threads in ``fit`` and in predictions on 256 to 8192 rows: BLAS's (set
-        by threadpoolctl) and, with ``engine='numba'``, numba's (set by
-        ``numba.set_num_threads``, at most ``NUMBA_NUM_THREADS``, and restored
-        after). One is fastest for small networks and immune to
+        Threads in ``fit`` and in predictions from 256 rows up to one chunk:
+        BLAS's (set by threadpoolctl) and, with ``engine='numba'``, numba's
+        (set by ``numba.set_num_threads``, at most ``NUMBA_NUM_THREADS``, and
+        restored after). One is fastest for small networks and immune to
         oversubscription (busy neighbours slow two-thread products tenfold);
-        None leaves both as configured. Larger predictions share chunks of
-        8192 rows among as many threads as BLAS may use, one thread each.
+        None leaves both as configured. Larger predictions share their chunks
+        (1024 to 8192 rows, a chunk's activations about 1 MiB) among as many
+        threads as BLAS may use, one thread each.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of zeroing each hidden unit's output at a training step,

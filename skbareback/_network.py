@@ -309,6 +309,24 @@ def _matmul(a, b, out):
     return out
 
 
+# Passes over many rows go chunk by chunk, each chunk's arrays about this
+# large: small enough to stay in a core's cache between the passes over them.
+CHUNK_BYTES = 2**20
+
+
+def chunk_rows(layer_units, itemsize, bounds, arrays=1):
+    """The rows of a chunk whose ``arrays`` arrays per layer take CHUNK_BYTES.
+
+    A pass over a chunk goes through each layer's arrays (activations, and in
+    training deltas) several times: the products, the activation, the
+    derivative. Where they stay in cache, each pass runs at the cache's speed
+    instead of memory's. ``bounds`` is the ``(low, high)`` range of the rows.
+    """
+    low, high = bounds
+    rows = CHUNK_BYTES // (arrays * sum(layer_units[1:]) * itemsize)
+    return min(max(rows, low), high)
+
+
 def mask_stream(rs, start=0):
     """Return a ``Generator`` for dropout masks, seeded from ``rs`` and ``start``.
 

@@ -134,7 +134,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     blas_threads : int or None, default=1
         BLAS threads, and numba's with ``engine='numba'``, in ``fit`` and in
-        predictions on 256 to 8192 rows (None: as configured); see
+        predictions from 256 rows up to one chunk (None: as configured); see
         :class:`BareMLPClassifier`.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0

@@ -4,8 +4,9 @@ A small network's matrix products are too small to share among threads: BLAS
 threads then mostly wait on each other, and under a busy neighbour process
 they wait far longer (measured: L-BFGS on ``load_digits`` ran 14 times slower
 with two BLAS threads than with one on a loaded 2-core machine). So fit and
-predictions of up to 8192 rows run with ``blas_threads`` BLAS threads, 1 by
-default. Larger predictions share row chunks among threads instead (see
+predictions of up to one chunk of rows (1024 to 8192) run with
+``blas_threads`` BLAS threads, 1 by default. Larger predictions share their
+chunks among threads instead (see
 :func:`map_chunks`): every thread does its own share of every elementwise
 operation, not just of the products.
 

@@ -19,34 +19,20 @@ from sklearn.model_selection import train_test_split
 
 from ._callbacks import EpochHooks
 from ._losses import weighted_mean
-from ._network import Workspace, mask_stream
+from ._network import Workspace, chunk_rows, mask_stream
 from ._policy import significantly_lower
 from ._xp_compat import as_host, copy, empty_like, take
 
-# Full-batch passes go chunk by chunk, each chunk's activations and deltas
-# small enough (about _LBFGS_CHUNK_BYTES) to stay in a core's cache between
-# the passes over them, and its rows many enough (_LBFGS_CHUNK_ROWS) for the
-# passes' own cost not to show: see lbfgs_chunk_rows.
-_LBFGS_CHUNK_BYTES = 2**20
+# Full-batch passes go chunk by chunk (see _network.chunk_rows), in chunks of
+# at least as many rows as this, for the passes' own cost not to show, and at
+# most as many: on 20,000 x 24 with 100 tanh units, an L-BFGS iteration took
+# 15% less time in chunks of 636 rows than of 8,192, with 256 units 30% less
+# (Xeon, AVX-512).
 _LBFGS_CHUNK_ROWS = (256, 8192)
 
 # A stochastic epoch's training loss this many times above the initial
 # weights' loss (or above 1) means the steps are too large: training diverged.
 _DIVERGENCE_FACTOR = 1e3
-
-
-def lbfgs_chunk_rows(layer_units, itemsize):
-    """The rows of a full-batch pass's chunks, for a network of ``layer_units``.
-
-    A pass over a chunk goes through its activations and deltas several
-    times (products, activation, derivative); where they stay in cache, each
-    pass runs at the cache's speed instead of memory's. On 20,000 x 24 with
-    100 tanh units, an L-BFGS iteration took 15% less time in chunks of 636
-    rows than in chunks of 8,192, and with 256 units 30% less (Xeon, AVX-512).
-    """
-    low, high = _LBFGS_CHUNK_ROWS
-    rows = _LBFGS_CHUNK_BYTES // (2 * sum(layer_units[1:]) * itemsize)
-    return min(max(rows, low), high)
 
 
 class Training:
@@ -122,7 +108,9 @@ class Training:
         """The loss-and-gradient and end-of-iteration functions of L-BFGS."""
         est, params = self.est, self.params
         X, Y, _, sw = train
-        rows = lbfgs_chunk_rows(self.net.layer_units, params.dtype.itemsize)
+        units, itemsize = self.net.layer_units, params.dtype.itemsize
+        # Each chunk's activations and deltas.
+        rows = chunk_rows(units, itemsize, _LBFGS_CHUNK_ROWS, arrays=2)
         ws = Workspace(self.net, min(X.shape[0], rows), params.dtype)
         grad = np.empty_like(params)
         self.patience, self.halted = est._plan.patience, False

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skbareback import BareMLPClassifier
 from skbareback._base import _PREDICT_CHUNK_ROWS
+from skbareback._network import chunk_rows
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 MIB = 2**20
@@ -137,7 +138,8 @@ def test_predict_proba_makes_no_copy_of_float32_X():
     # floats each, one at a time), and per prediction thread one chunk's
     # hidden and output activations; plus 1 MiB for Python objects. Even a
     # float32 copy of X would add X.nbytes, above this limit.
-    chunk = _PREDICT_CHUNK_ROWS * (HIDDEN + N_CLASSES) * FLOAT32
+    rows = chunk_rows((N_FEATURES, HIDDEN, N_CLASSES), FLOAT32, _PREDICT_CHUNK_ROWS)
+    chunk = rows * (HIDDEN + N_CLASSES) * FLOAT32
     output = X.shape[0] * (N_CLASSES + 1) * FLOAT32
     limit = output + n_threads * chunk + MIB
     assert limit < X.nbytes

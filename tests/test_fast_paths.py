@@ -234,7 +234,7 @@ def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
         clf.fit(X.astype(dtype), Y)
     X_big = np.random.RandomState(1).normal(size=(1000, 5)).astype(dtype)
     whole = clf.predict_proba(X_big)  # one chunk
-    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", (64, 64))
     with threadpool_limits(1, user_api="blas"):
         expected = clf.predict_proba(X_big)
     np.testing.assert_allclose(expected, whole, rtol=10 * np.finfo(dtype).eps)
@@ -243,7 +243,7 @@ def test_threaded_prediction_equals_one_thread(monkeypatch, dtype):
 
 
 def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", (64, 64))
     # Identity units do not saturate, so a huge row overflows the logits.
     clf = BareMLPClassifier(activation="identity", random_state=0).fit(X, Y)
     clf.coefs_[0][:] = 10.0
@@ -259,7 +259,7 @@ def test_overflow_in_a_worker_thread_is_one_clear_error(monkeypatch):
 
 
 def test_chunked_sparse_prediction_equals_dense(monkeypatch):
-    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", 64)
+    monkeypatch.setattr(_base, "_PREDICT_CHUNK_ROWS", (64, 64))
     clf = BareMLPClassifier(random_state=0).fit(X, Y)
     X_sparse = scipy.sparse.csc_matrix(np.where(np.abs(X) > 1, X, 0))
     np.testing.assert_allclose(
