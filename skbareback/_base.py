@@ -49,6 +49,18 @@ from ._xp_compat import (
 _PREDICT_CHUNK_ROWS = (1024, 8192)
 
 
+def _chunk_size(X, coefs):
+    """Rows per chunk of a prediction on ``X``: all of them where they are few.
+
+    Validation predicts at every iteration of a fit: small data skips sizing.
+    """
+    if X.shape[0] <= _PREDICT_CHUNK_ROWS[0]:
+        return X.shape[0]
+    units = [X.shape[1]] + [c.shape[1] for c in coefs]
+    itemsize = np.result_type(X.dtype, coefs[0].dtype).itemsize
+    return chunk_rows(units, itemsize, _PREDICT_CHUNK_ROWS)
+
+
 class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
     """Base class of the multilayer perceptrons; not for direct use.
 
@@ -317,9 +329,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         n_samples = X.shape[0]
         engine = self._prediction_engine()
         fused = engine.bias_activation
-        dtype = np.result_type(X.dtype, coefs[0].dtype)
-        units = [X.shape[1]] + [c.shape[1] for c in coefs]
-        size = chunk_rows(units, dtype.itemsize, _PREDICT_CHUNK_ROWS)
+        size = _chunk_size(X, coefs)
         if n_samples <= size:
             with thread_limit(self.blas_threads, engine.kernel_threads, n_samples):
                 return forward_logits(
@@ -327,6 +337,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
                 )
         if scipy.sparse.issparse(X):
             X = X.tocsr()
+        dtype = np.result_type(X.dtype, coefs[0].dtype)
         logits = np.empty((n_samples, self.n_outputs_), dtype=dtype)
         # One set of hidden buffers per thread, reused chunk after chunk, and
         # the output layer written in place: no allocation or copy per chunk.
@@ -334,7 +345,9 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
 
         def fill(rows):
             if not hasattr(local, "hidden"):
-                local.hidden = [np.empty((size, u), dtype=dtype) for u in units[1:-1]]
+                local.hidden = [
+                    np.empty((size, c.shape[1]), dtype=dtype) for c in coefs[:-1]
+                ]
             chunk = X[rows]
             acts = [h[: chunk.shape[0]] for h in local.hidden] + [logits[rows]]
             with np.errstate(all="ignore"):
