@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbareback import BareMLPClassifier, _activations, _base, _threads, _training
+from skbareback._network import CHUNK_BYTES, chunk_rows
 
 X = np.random.RandomState(0).normal(size=(300, 5))
 Y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -265,6 +266,17 @@ def test_chunked_sparse_prediction_equals_dense(monkeypatch):
     np.testing.assert_allclose(
         clf.predict_proba(X_sparse), clf.predict_proba(X_sparse.toarray()), rtol=1e-12
     )
+
+
+def test_chunks_hold_about_one_mib_of_arrays_within_their_bounds():
+    # 100 hidden units and 5 outputs, float64, activations and deltas.
+    rows = chunk_rows((50, 100, 5), 8, (256, 8192), arrays=2)
+    per_row = 2 * 105 * 8
+    assert rows * per_row <= CHUNK_BYTES < (rows + 1) * per_row
+    # float32 rows are twice as many; wide layers and tiny ones meet the bounds.
+    assert chunk_rows((50, 100, 5), 4, (256, 8192), arrays=2) == 2 * rows
+    assert chunk_rows((50, 10_000, 5), 8, (256, 8192)) == 256
+    assert chunk_rows((2, 2, 1), 4, (256, 8192)) == 8192
 
 
 def test_chunked_lbfgs_fit_equals_one_pass(monkeypatch):
