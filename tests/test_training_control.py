@@ -301,6 +301,22 @@ def test_bad_sample_weight(imbalanced, sample_weight, match):
         BareMLPClassifier().fit(X, y, sample_weight=sw)
 
 
+def test_scalar_sample_weight_weighs_every_sample(imbalanced):
+    X, y = imbalanced
+    params = dict(solver="sgd", max_iter=3, random_state=0)
+    scalar = BareMLPClassifier(**params).fit(X, y, sample_weight=2.0)
+    full = BareMLPClassifier(**params).fit(X, y, sample_weight=np.full(len(y), 2.0))
+    np.testing.assert_array_equal(scalar.predict_proba(X), full.predict_proba(X))
+    assert scalar.loss_curve_ == full.loss_curve_
+
+
+@pytest.mark.parametrize("sample_weight", [["heavy"], [{"w": 1}]])
+def test_non_numeric_sample_weight_is_a_type_error(imbalanced, sample_weight):
+    X, y = imbalanced
+    with pytest.raises(TypeError, match="sample_weight must be numeric, got dtype"):
+        BareMLPClassifier().fit(X, y, sample_weight=sample_weight * len(y))
+
+
 def test_single_class_needs_two(imbalanced):
     X, _ = imbalanced
     with pytest.raises(ValueError, match="at least 2 classes"):
