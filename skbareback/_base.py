@@ -167,6 +167,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             array_api=xp is not None,
         )
         self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
+        self.validation_fraction_ = self._plan.validation_fraction
         rs = check_random_state(self.random_state)
         sizes = hidden_layer_sizes(self.hidden_layer_sizes)
         engine = choose(self.engine, X.shape[0], sum(sizes), xp, device)

@@ -94,8 +94,8 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         ``validation_fraction`` of the data. 'auto': True under
         ``solver='auto'`` from 91 samples on, else False. 'lbfgs' ignores it.
 
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping.
+    validation_fraction : float or 'auto', default=0.1
+        Fraction held out for early stopping ('auto': 0.1).
 
     beta_1 : float, default=0.9
         Decay of adam's first moment estimate, in [0, 1).
@@ -141,8 +141,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
         restored after). One is fastest for small networks and immune to
         oversubscription (busy neighbours slow two-thread products tenfold);
         None leaves both as configured. Larger predictions share their chunks
-        (1024 to 8192 rows, a chunk's activations about 1 MiB) among as many
-        threads as BLAS may use, one thread each.
+        (1024 to 8192 rows, about 1 MiB) among BLAS's threads, one each.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of zeroing each hidden unit's output at a training step,
@@ -192,6 +191,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     alpha_ : float
         The L2 penalty the returned weights were trained with.
+
+    validation_fraction_ : float
+        ``validation_fraction`` with 'auto' resolved.
 
     loss_ : float
         The training loss at the end of the last call.

@@ -42,7 +42,7 @@ _BOOLEANS = (
 )
 
 # Settings that may be left to the 'auto' policy (see _policy.py).
-_AUTO = ("alpha", "max_iter", "early_stopping")
+_AUTO = ("alpha", "max_iter", "early_stopping", "validation_fraction")
 
 # Booleans that may be left to the policy too (only the regressor has
 # scale_target).

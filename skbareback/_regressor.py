@@ -100,8 +100,11 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         ``solver='auto'`` from 41 samples on, else False. An explicit
         'lbfgs' warns that it ignores it.
 
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping.
+    validation_fraction : float or 'auto', default='auto'
+        Fraction of the training data held out for early stopping. 'auto':
+        0.2 when ``solver`` and ``early_stopping`` are both 'auto' (a mean of
+        squared errors needs more samples than a 0/1 outcome to stop on),
+        else MLPRegressor's 0.1.
 
     beta_1 : float, default=0.9
         Decay of adam's first moment estimate, in [0, 1).
@@ -194,6 +197,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     alpha_ : float
         The L2 penalty the returned weights were trained with.
 
+    validation_fraction_ : float
+        The share of the samples early stopping held out, with 'auto'
+        resolved (used only when it stopped early on its own split).
+
     loss_ : float
         The training loss at the end of the last call.
 
@@ -271,7 +278,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,

@@ -283,7 +283,7 @@ class Training:
         train_rows, val_rows = train_test_split(
             np.arange(X.shape[0]),
             random_state=self.rs,
-            test_size=self.est.validation_fraction,
+            test_size=self.est._plan.validation_fraction,
             # As scikit-learn: only single-output classification is stratified.
             stratify=as_host(Y) if self._stratified(Y) else None,
         )

@@ -22,6 +22,8 @@ from skbareback._policy import (
     LBFGS_PATIENCE_FACTOR,
     MIN_VALIDATION_SAMPLES,
     MLP_MAX_ITER,
+    MLP_VALIDATION_FRACTION,
+    VALIDATION_FRACTION,
     auto_early_stopping,
     auto_solver,
     max_iter_bound,
@@ -67,14 +69,30 @@ def test_validation_size_rounds_up_as_train_test_split():
 
 def test_early_stopping_needs_a_large_enough_validation_set():
     # ceil(0.1 * 90) = 9 samples are too few to stop on; ceil(0.1 * 91) = 10.
-    # The regressor's continuous errors need 5: from 41 samples.
-    assert MIN_VALIDATION_SAMPLES == {False: 10, True: 5}
+    # The regressor's continuous errors need 9 of its fifth: from 41 samples.
+    assert MIN_VALIDATION_SAMPLES == {False: 10, True: 9}
     assert not auto_early_stopping(90, 0.1, has_validation_set=False)
     assert auto_early_stopping(91, 0.1, has_validation_set=False)
-    assert not auto_early_stopping(40, 0.1, False, regression=True)
-    assert auto_early_stopping(41, 0.1, False, regression=True)
+    assert not auto_early_stopping(40, 0.2, False, regression=True)
+    assert auto_early_stopping(41, 0.2, False, regression=True)
     assert auto_early_stopping(50, 0.2, has_validation_set=False)
     assert auto_early_stopping(4, 0.1, has_validation_set=True)
+
+
+def test_the_regressors_policy_holds_out_a_fifth():
+    regressor = {**AUTO, "validation_fraction": "auto"}
+    assert VALIDATION_FRACTION == {False: 0.1, True: 0.2}
+    assert plan(regressor, 500, regression=True).validation_fraction == 0.2
+    assert plan(regressor, 500).validation_fraction == 0.1
+    # Tiny data train on everything, from the same 41 samples on as before.
+    assert not plan(regressor, 40, regression=True).early_stopping
+    assert plan(regressor, 41, regression=True).early_stopping
+    # Outside the policy, 'auto' is MLPRegressor's 0.1; a number is kept.
+    for change in ({"solver": "lbfgs"}, {"early_stopping": True}):
+        p = plan({**regressor, **change}, 500, regression=True)
+        assert p.validation_fraction == MLP_VALIDATION_FRACTION == 0.1
+    kept = plan({**AUTO, "validation_fraction": 0.3}, 500, regression=True)
+    assert kept.validation_fraction == 0.3
 
 
 def test_tiny_data_converge_with_the_weak_penalty():

@@ -270,8 +270,23 @@ def test_random_state_reproduces_a_default_fit():
     np.testing.assert_array_equal(a, b)
 
 
-def test_regression_stops_early_from_five_validation_samples():
-    # From 41 samples a tenth is 5 validation samples: each a continuous
+def test_default_fit_holds_out_a_fifth():
+    X, y = _friedman(300, 10.0)
+    auto = BareMLPRegressor(**SMALL).fit(X, y)
+    assert auto.validation_fraction_ == 0.2
+    fifth = BareMLPRegressor(**SMALL, validation_fraction=0.2).fit(X, y)
+    tenth = BareMLPRegressor(**SMALL, validation_fraction=0.1).fit(X, y)
+    np.testing.assert_array_equal(auto.predict(X), fifth.predict(X))
+    assert auto.validation_scores_ == fifth.validation_scores_
+    assert auto.validation_scores_ != tenth.validation_scores_
+    assert tenth.validation_fraction_ == 0.1
+    # An explicit solver keeps MLPRegressor's tenth.
+    explicit = BareMLPRegressor(**SMALL, solver="adam", early_stopping=True)
+    assert explicit.fit(X, y).validation_fraction_ == 0.1
+
+
+def test_regression_stops_early_from_41_samples():
+    # From 41 samples a fifth is 9 validation samples: each a continuous
     # error, enough to stop on (the classifier waits for 10, from 91).
     X, y = _friedman(80, 100.0)
     reg = BareMLPRegressor(random_state=0).fit(X, y)
