@@ -261,11 +261,18 @@ def _check_columns(names, frame, path):
         )
 
 
+# The largest magnitude a numeric cell may hold: the scaler squares the
+# values (1e300 would overflow to inf, and its mean and variance to NaN), and
+# so do the regression metrics.
+MAX_MAGNITUDE = 1e150
+
+
 def check_finite(frame, names, path):
-    """Refuse numeric columns that hold infinities.
+    """Refuse numeric columns that hold infinities or numbers too large to scale.
 
     pandas reads ``inf`` and numbers beyond float64's range (``1e400``) as
-    infinite floats, which no scaler, imputer or fit can take.
+    infinite floats, which no scaler, imputer or fit can take; beyond
+    ``MAX_MAGNITUDE`` their squares overflow.
 
     Parameters
     ----------
@@ -282,7 +289,9 @@ def check_finite(frame, names, path):
     for name in names:
         column = frame[name]
         if is_numeric_dtype(column) and not is_bool_dtype(column):
-            infinite = np.flatnonzero(np.isinf(column.to_numpy(np.float64)))
+            # NaN (a missing cell) compares False: the imputers fill it.
+            values = np.abs(column.to_numpy(np.float64))
+            infinite = np.flatnonzero(values > MAX_MAGNITUDE)
             if len(infinite):
                 rows[name] = infinite + 1
     if rows:
@@ -290,7 +299,7 @@ def check_finite(frame, names, path):
 
 
 def _infinite_message(rows, path):
-    what = "infinite values (inf or numbers beyond float64's range)"
+    what = f"infinite or too large values (inf, or beyond ±{MAX_MAGNITUDE:g})"
     if len(rows) == 1:
         ((name, found),) = rows.items()
         numbers = name_list([str(row) for row in found])

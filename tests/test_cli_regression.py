@@ -330,11 +330,11 @@ def test_fewest_rows_hold_two_out(tmp_path, capsys):
 # ------------------------------------------------------------ infinities
 
 
-_INFINITE = "infinite values (inf or numbers beyond float64's range)"
+_INFINITE = "infinite or too large values (inf, or beyond ±1e+150)"
 
 
 @pytest.mark.parametrize("target", ["price", "region"])
-@pytest.mark.parametrize("cell", ["inf", "-inf", "1e400", "-1e400"])
+@pytest.mark.parametrize("cell", ["inf", "-inf", "1e400", "-1e400", "1e300", "-2e150"])
 def test_infinite_feature_is_one_error_line(tmp_path, capsys, target, cell):
     # Both tasks: 'price' is a regression target, 'region' a classification one.
     rows = _houses(40)
@@ -354,9 +354,13 @@ def test_infinite_target_is_one_error_line(tmp_path, capsys, label):
     # Integer labels (classification) and quantities (regression) alike.
     rows = [[*row[:4], label if i % 2 else "1"] for i, row in enumerate(_houses(30))]
     rows[4][4] = "inf"
+    rows[5][4] = "1e200"  # finite, but its square overflows
     status = main([_write(tmp_path, rows), "--target", "price"])
     assert_one_line_error(
-        capsys, status, f"column 'price' holds {_INFINITE} in 1 row of ", "(data row 5)"
+        capsys,
+        status,
+        f"column 'price' holds {_INFINITE} in 2 rows of ",
+        "(data rows 5, 6)",
     )
 
 
