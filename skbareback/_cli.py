@@ -433,9 +433,11 @@ def _predict_csv(args, progress):
 
 
 def _check_folder(path):
-    """Fail before any work if ``path`` cannot be written for want of a folder."""
+    """Fail before any work if ``path`` lacks its folder or is one."""
     if path is None:
         return
+    if os.path.isdir(path):
+        raise DataError(f"cannot write {path}: it is a folder")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise DataError(f"cannot write {path}: no folder {folder}")
@@ -443,7 +445,14 @@ def _check_folder(path):
 
 def _write_predictions(out, path):
     if path is None:
-        out.to_csv(sys.stdout, index=False)
+        try:
+            out.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader (such as `head`) has had enough: stop quietly, and
+            # point stdout at devnull so that Python's exit flush cannot fail.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
         return
     try:
         out.to_csv(path, index=False)

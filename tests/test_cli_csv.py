@@ -4,6 +4,7 @@ import functools
 import io
 import pickle
 import re
+import subprocess
 import sys
 import warnings
 import zipfile
@@ -508,15 +509,31 @@ def test_unwritable_save_fails_before_any_fit(tmp_path, capsys):
     assert_one_line_error(capsys, status, f"cannot write {save}: no folder")
 
 
-def test_save_into_a_folder_path(tmp_path, capsys):
-    # The folder exists, but the path is a folder: found only when writing.
+def test_save_into_a_folder_path_fails_before_any_fit(tmp_path, capsys):
     status = main(
         [_write(tmp_path, _blobs()), "--target", "species", "--save", str(tmp_path)]
     )
     out, err = capsys.readouterr()
     assert status == 2
-    assert "saved" not in out
-    assert err.startswith(f"error: cannot write {tmp_path}: ") and err.count("\n") == 1
+    assert out == ""  # no report: nothing was fitted
+    assert err == f"error: cannot write {tmp_path}: it is a folder\n"
+
+
+def test_predictions_piped_into_a_closed_reader_stop_quietly(tmp_path, penguin_model):
+    # As `python -m skbareback new.csv --model m.skops | head -1`: the reader
+    # leaves after one line, and the rest must not end in a traceback.
+    rows = pd.concat([pd.read_csv(penguin_model[1], encoding="utf-8-sig")] * 200)
+    path = tmp_path / "many.csv"
+    rows.to_csv(path, index=False)
+    command = [sys.executable, "-m", "skbareback", str(path), "--model"]
+    process = subprocess.Popen(
+        [*command, penguin_model[0]], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err
 
 
 # ------------------------------------------------------------ bad training input
