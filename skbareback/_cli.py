@@ -309,7 +309,14 @@ def _report_csv(args, progress):
         frame = _table.read_csv(args.csv)
     table = _table.training_table(frame, args.target, args.drop, args.csv, args.task)
     X, y, task = table.X, table.y, table.task
-    _check_target(y, task, args.cv)
+    try:
+        _check_target(y, task, args.cv)
+    except DataError as exc:
+        if args.task is not None or task != "classification":
+            raise
+        # Say why the rule chose classes; integers may be a quantity.
+        hint = "; --task regression if it is a quantity" if y.dtype.kind == "i" else ""
+        raise DataError(f"{exc} (classification, since {table.reason}{hint})") from None
     target = _target_summary(y, task, args.target)
     print(f"{args.csv}: {len(y)} rows, {X.shape[1]} features, {target}")
     why = table.reason if args.task else f"since {table.reason} (--task overrides)"
@@ -475,6 +482,12 @@ def _check_target(y, task, cv):
         raise DataError(
             f"too few rows to hold 2 out and fit on the rest: {len(y)}; "
             f"regression needs {_MIN_REGRESSION_ROWS}"
+        )
+    elif len(y) < 2 * cv:
+        # R² needs 2 rows in every fold: with 1 it is NaN.
+        raise DataError(
+            f"too few rows for {cv}-fold cross-validated R²: {len(y)}, where "
+            f"each fold needs 2 ({2 * cv} in all); lower --cv or add rows"
         )
 
 

@@ -40,6 +40,10 @@ def choose(column, name, requested=None):
     if requested is not None:
         return requested, "chosen by --task"
     kind = _kind(column)
+    if kind == "text" and _mixed(column):
+        return "classification", (
+            f"{name!r} holds text: {_non_numbers(column)!r} is not a number"
+        )
     if kind != "numbers":
         return "classification", f"{name!r} holds {kind}"
     values = column.to_numpy(np.float64)
@@ -74,9 +78,10 @@ def values(column, name, task):
     kind = _kind(column)
     if task == "regression":
         if kind != "numbers":
+            example = _non_numbers(column) if kind == "text" else _example(column)
             raise DataError(
                 f"--task regression needs a numeric target, but {name!r} holds "
-                f"{kind}, such as {_example(column)!r}"
+                f"{kind}, such as {example!r}"
             )
         return _quantities(column, name)
     if kind == "numbers" and not _integral(column.to_numpy(np.float64)):
@@ -102,6 +107,21 @@ def _kind(column):
     if all(isinstance(v, bool | np.bool_) for v in column):
         return "true/false values"
     return "text"
+
+
+def _non_numbers(column):
+    """The first cell of a text column that does not read as a number."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(column, errors="coerce")
+    return column[numbers.isna().to_numpy()].iloc[0]
+
+
+def _mixed(column):
+    """Whether a text column holds numbers too (such as one '?' among them)."""
+    import pandas as pd
+
+    return bool(pd.to_numeric(column, errors="coerce").notna().any())
 
 
 def _integral(values):
@@ -130,6 +150,9 @@ def _labels(column, kind):
     if kind == "numbers":
         y = column.to_numpy(np.float64)
         # pandas reads an integer column with empty cells as floats: 1.0, 2.0.
-        return y.astype(np.int64)
+        if (np.abs(y) < 2.0**63).all():
+            return y.astype(np.int64)
+        # Codes beyond int64 (1e20) would wrap around: their digits instead.
+        return np.array([str(int(code)) for code in y], dtype=str)
     # A NumPy string array, which skops stores as plain data; 'True', not 1.
     return np.array([str(label) for label in column], dtype=str)

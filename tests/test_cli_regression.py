@@ -327,6 +327,52 @@ def test_fewest_rows_hold_two_out(tmp_path, capsys):
     assert math.isfinite(_number(line, "holdout R2"))
 
 
+def test_every_fold_needs_two_rows_for_r2(tmp_path, capsys):
+    # 6 rows in 5 folds leave a fold of 1 row, whose R² is NaN.
+    path = _write(tmp_path, _houses(6))
+    status = main([path, "--target", "price", "--drop", "id"])
+    assert_one_line_error(
+        capsys, status, "too few rows for 5-fold cross-validated R²: 6", "(10 in all)"
+    )
+    assert main([path, "--target", "price", "--drop", "id", "--cv", "3"]) == 0
+    assert "nan" not in capsys.readouterr().out
+
+
+def test_text_cell_in_a_numeric_target_is_named(tmp_path, capsys):
+    rows = _houses(40)
+    rows[5][4] = "?"
+    path = _write(tmp_path, rows)
+    status = main([path, "--target", "price", "--task", "regression"])
+    assert_one_line_error(capsys, status, "'price' holds text, such as '?'")
+    # The rule reads the column as classes, and says that '?' is why.
+    status = main([path, "--target", "price"])
+    assert_one_line_error(
+        capsys,
+        status,
+        "(classification, since 'price' holds text: '?' is not a number)",
+    )
+
+
+def test_integers_read_as_classes_point_to_task_regression(tmp_path, capsys):
+    # 15 distinct whole prices are class codes by the rule, one row each.
+    rows = [[*row[:4], str(1000 + i)] for i, row in enumerate(_houses(15))]
+    status = main([_write(tmp_path, rows), "--target", "price"])
+    assert_one_line_error(
+        capsys,
+        status,
+        "class 1000 has 1",
+        "15 distinct integers, at most 20; --task regression if it is a quantity)",
+    )
+
+
+def test_class_codes_beyond_int64_keep_their_digits():
+    column = pd.Series([1e20, 3e20, 1e20])
+    labels = _task.values(column, "y", "classification")
+    one, three = "1" + "0" * 20, "3" + "0" * 20
+    assert labels.tolist() == [one, three, one]
+    assert _task.values(pd.Series([1.0, 2.0]), "y", "classification").dtype == np.int64
+
+
 # ------------------------------------------------------------ infinities
 
 
