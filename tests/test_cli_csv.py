@@ -2,6 +2,7 @@
 
 import functools
 import io
+import os
 import pickle
 import re
 import subprocess
@@ -517,6 +518,41 @@ def test_save_into_a_folder_path_fails_before_any_fit(tmp_path, capsys):
     assert status == 2
     assert out == ""  # no report: nothing was fitted
     assert err == f"error: cannot write {tmp_path}: it is a folder\n"
+
+
+class _ClosedPipe(io.StringIO):
+    """Standard output whose reader has left: every write breaks the pipe."""
+
+    def __init__(self, fd):
+        super().__init__()
+        self.fd = fd
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self):
+        return self.fd
+
+
+def test_broken_pipe_points_stdout_at_devnull(tmp_path, penguin_model, monkeypatch):
+    # In process: the descriptor behind stdout (here a file's) is replaced by
+    # devnull, so that the exit's flush cannot raise again.
+    with open(tmp_path / "stdout", "wb") as target:
+        monkeypatch.setattr(sys, "stdout", _ClosedPipe(target.fileno()))
+        with pytest.raises(SystemExit) as exit_:
+            main([penguin_model[1], "--model", penguin_model[0]])
+        assert exit_.value.code == 1
+        assert os.path.samestat(os.fstat(target.fileno()), os.stat(os.devnull))
+
+
+def test_output_that_cannot_be_written(tmp_path, capsys, penguin_model, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", refuse)
+    out = str(tmp_path / "predictions.csv")
+    status = main([penguin_model[1], "--model", penguin_model[0], "--output", out])
+    assert_one_line_error(capsys, status, f"cannot write {out}: Permission denied")
 
 
 def test_predictions_piped_into_a_closed_reader_stop_quietly(tmp_path, penguin_model):
