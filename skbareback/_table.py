@@ -291,9 +291,9 @@ def check_finite(frame, names, path):
         if is_numeric_dtype(column) and not is_bool_dtype(column):
             # NaN (a missing cell) compares False: the imputers fill it.
             values = np.abs(column.to_numpy(np.float64))
-            infinite = np.flatnonzero(values > MAX_MAGNITUDE)
-            if len(infinite):
-                rows[name] = infinite + 1
+            too_large = np.flatnonzero(values > MAX_MAGNITUDE)
+            if len(too_large):
+                rows[name] = too_large + 1
     if rows:
         raise DataError(_infinite_message(rows, path))
 

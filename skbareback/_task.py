@@ -40,10 +40,10 @@ def choose(column, name, requested=None):
     if requested is not None:
         return requested, "chosen by --task"
     kind = _kind(column)
-    if kind == "text" and _mixed(column):
-        return "classification", (
-            f"{name!r} holds text: {_non_numbers(column)!r} is not a number"
-        )
+    if kind == "text":
+        example, mixed = _non_number(column)
+        if mixed:
+            return "classification", f"{name!r} holds text: {example!r} is not a number"
     if kind != "numbers":
         return "classification", f"{name!r} holds {kind}"
     values = column.to_numpy(np.float64)
@@ -78,7 +78,7 @@ def values(column, name, task):
     kind = _kind(column)
     if task == "regression":
         if kind != "numbers":
-            example = _non_numbers(column) if kind == "text" else _example(column)
+            example = _non_number(column)[0] if kind == "text" else _example(column)
             raise DataError(
                 f"--task regression needs a numeric target, but {name!r} holds "
                 f"{kind}, such as {example!r}"
@@ -109,19 +109,17 @@ def _kind(column):
     return "text"
 
 
-def _non_numbers(column):
-    """The first cell of a text column that does not read as a number."""
+def _non_number(column):
+    """``(cell, mixed)``: a text column's first non-number, and whether it has numbers.
+
+    A column of numbers but for one '?' is mixed; without any non-number, the
+    cell is the first.
+    """
     import pandas as pd
 
-    numbers = pd.to_numeric(column, errors="coerce")
-    return column[numbers.isna().to_numpy()].iloc[0]
-
-
-def _mixed(column):
-    """Whether a text column holds numbers too (such as one '?' among them)."""
-    import pandas as pd
-
-    return bool(pd.to_numeric(column, errors="coerce").notna().any())
+    numbers = pd.to_numeric(column, errors="coerce").notna().to_numpy()
+    others = column[~numbers]
+    return (others if len(others) else column).iloc[0], bool(numbers.any())
 
 
 def _integral(values):
