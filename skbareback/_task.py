@@ -141,6 +141,12 @@ def _quantities(column, name):
             f"target column {name!r} is constant ({y[0]:g} in every row): "
             "there is nothing to predict"
         )
+    if not np.std(y) > 0:
+        # Squares of deviations below 1e-154 underflow: R² would read 1.
+        raise DataError(
+            f"target column {name!r} varies too little to score: its standard "
+            "deviation underflows to 0 in float64; multiply it by a power of ten"
+        )
     return y
 
 

@@ -365,6 +365,17 @@ def test_integers_read_as_classes_point_to_task_regression(tmp_path, capsys):
     )
 
 
+def test_target_too_small_to_score_is_one_error_line(tmp_path, capsys):
+    # Deviations of 1e-300 square to 0: R² would read a perfect 1.000.
+    rows = [
+        [*row[:4], f"{(i % 7 + 1) * 1e-300:g}"] for i, row in enumerate(_houses(40))
+    ]
+    status = main([_write(tmp_path, rows), "--target", "price"])
+    assert_one_line_error(
+        capsys, status, "target column 'price' varies too little to score"
+    )
+
+
 def test_class_codes_beyond_int64_keep_their_digits():
     column = pd.Series([1e20, 3e20, 1e20])
     labels = _task.values(column, "y", "classification")
