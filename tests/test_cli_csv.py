@@ -510,6 +510,26 @@ def test_unwritable_save_fails_before_any_fit(tmp_path, capsys):
     assert_one_line_error(capsys, status, f"cannot write {save}: no folder")
 
 
+def test_save_that_cannot_be_written(tmp_path, capsys, monkeypatch):
+    # A folder that refuses the file (permissions, a full disk) is found only
+    # when writing, after the report.
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(sio, "dump", refuse)
+    save = str(tmp_path / "m.skops")
+    status = main([_write(tmp_path, _blobs()), "--target", "species", "--save", save])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert "cross-validation" in out and "saved" not in out
+    assert err == f"error: cannot write {save}: Permission denied\n"
+
+
+def test_model_that_cannot_be_read(tmp_path, capsys, penguin_model):
+    status = main([penguin_model[1], "--model", str(tmp_path)])
+    assert_one_line_error(capsys, status, f"cannot read {tmp_path}: ")
+
+
 def test_save_into_a_folder_path_fails_before_any_fit(tmp_path, capsys):
     status = main(
         [_write(tmp_path, _blobs()), "--target", "species", "--save", str(tmp_path)]
