@@ -510,13 +510,15 @@ def test_unwritable_save_fails_before_any_fit(tmp_path, capsys):
     assert_one_line_error(capsys, status, f"cannot write {save}: no folder")
 
 
+def _refuse(*args, **kwargs):
+    """A write the operating system refuses (permissions, a full disk)."""
+    raise PermissionError(13, "Permission denied")
+
+
 def test_save_that_cannot_be_written(tmp_path, capsys, monkeypatch):
     # A folder that refuses the file (permissions, a full disk) is found only
     # when writing, after the report.
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(sio, "dump", refuse)
+    monkeypatch.setattr(sio, "dump", _refuse)
     save = str(tmp_path / "m.skops")
     status = main([_write(tmp_path, _blobs()), "--target", "species", "--save", save])
     out, err = capsys.readouterr()
@@ -566,10 +568,7 @@ def test_broken_pipe_points_stdout_at_devnull(tmp_path, penguin_model, monkeypat
 
 
 def test_output_that_cannot_be_written(tmp_path, capsys, penguin_model, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", refuse)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", _refuse)
     out = str(tmp_path / "predictions.csv")
     status = main([penguin_model[1], "--model", penguin_model[0], "--output", out])
     assert_one_line_error(capsys, status, f"cannot write {out}: Permission denied")
