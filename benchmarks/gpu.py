@@ -17,12 +17,13 @@ this machine's CPU, and with the numba engine where ``skbareback._numba``
 compiles and the engine seam's ``skbareback._engine_numba`` exists. It
 prints one markdown table naming the GPU and the CPU.
 
-The training loop is written here, not the estimators' (which do not run on
-array API inputs yet): the engines' own ``loss_grad`` and ``step``, batch by
-batch. ``loss_grad`` returns each batch's loss as a Python float, which
-synchronises the device once per batch, as the estimators' divergence check
-will. ``--smoke`` shrinks every size so that tests/test_engine_xp.py can run
-the CPU path (``--device cpu``) on array-api-strict or PyTorch.
+Each epoch is the engines' own ``train_epoch``, the pass the estimators run:
+the rows gathered in the shuffled order, then one ``loss_grad`` and one
+optimizer step a batch (the numba engine compiles the whole pass); on a
+device the batch losses stay there until the pass ends, so the device is
+synchronised once an epoch. ``--smoke`` shrinks every size so that
+tests/test_engine_xp.py can run the CPU path (``--device cpu``) on
+array-api-strict or PyTorch.
 """
 
 import argparse
@@ -159,12 +160,6 @@ class Engine:
     def dtype(self, name):
         return np.dtype(name) if self.space is None else getattr(self.space[0], name)
 
-    def take(self, a, rows):
-        if self.space is None:
-            return a[rows]
-        xp, device = self.space
-        return xp.take(a, to_device(rows, xp, device), axis=0)
-
     def forward(self, net, params, X):
         """The network's outputs for ``X``."""
         if self.space is not None:
@@ -211,20 +206,15 @@ def setup(engine, n_features, hidden, n_outputs, dtype, batch, seed=0):
     return net, params, ws, opt
 
 
-def epoch(engine, state, X, Y, order, batch):
-    """One shuffled pass of adam steps; returns the mean loss."""
+def epoch(state, X, Y, order, batch):
+    """One shuffled pass of adam steps, the estimators' own; returns the mean loss."""
     net, params, ws, opt = state
-    # As the estimators: the shuffled copy of the data, then its slices.
-    X, Y = engine.take(X, order), engine.take(Y, order)
-    grad, n, total = params * 0, X.shape[0], 0.0
-    for start in range(0, n, batch):
-        stop = min(start + batch, n)
-        loss = net.loss_grad(
-            params, grad, X[start:stop, ...], Y[start:stop, ...], None, ws
-        )
-        opt.step(params, grad)
-        total += loss * (stop - start)
-    return total / n
+    grad = params * 0
+    # The engine's train_epoch gathers the rows in ``order`` and, on a device,
+    # keeps the batch losses there until the pass ends: one transfer an epoch.
+    losses = net.train_epoch(params, grad, X, Y, None, ws, opt, batch, order)
+    sizes = [min(batch, X.shape[0] - start) for start in range(0, X.shape[0], batch)]
+    return float(np.dot(losses, sizes[: len(losses)]) / sum(sizes[: len(losses)]))
 
 
 def parity(cpu, device, sizes, batch):
@@ -237,7 +227,7 @@ def parity(cpu, device, sizes, batch):
         Xe, Ye = engine.array(X, "float32"), engine.array(Y)
         rs = np.random.RandomState(0)
         for _ in range(10):
-            epoch(engine, state, Xe, Ye, rs.permutation(n), batch)
+            epoch(state, Xe, Ye, rs.permutation(n), batch)
         P = engine.numpy(engine.forward(state[0], state[1], Xe))
         probabilities.append(np.asarray(P, dtype=np.float64))
     return float(np.max(np.abs(probabilities[1] - probabilities[0])))
@@ -249,11 +239,11 @@ def time_epoch(engine, X, Y, hidden, dtype, batch):
     state = setup(engine, X.shape[1], hidden, 1, dtype, batch)
     Xe, Ye = engine.array(X, dtype), engine.array(Y)
     warm = min(n, 20 * batch)
-    epoch(engine, state, Xe[:warm, ...], Ye[:warm, ...], np.arange(warm), batch)
+    epoch(state, Xe[:warm, ...], Ye[:warm, ...], np.arange(warm), batch)
     order = np.random.RandomState(0).permutation(n)
     start = time.perf_counter()
-    epoch(engine, state, Xe, Ye, order, batch)
-    # The last batch's loss was a host float: the device has finished.
+    epoch(state, Xe, Ye, order, batch)
+    # The batch losses came back to the host: the device has finished.
     return time.perf_counter() - start
 
 
