@@ -111,11 +111,16 @@ def test_scale_target_is_validated():
 @pytest.mark.parametrize("scale, shift", [(1.0, 0.0), (1e4, 1e6), (1e-4, -3.0)])
 def test_defaults_learn_targets_on_any_scale(scale, shift):
     X, y = _friedman(600, scale, shift)
+    # Standardised inputs, which the unit prior assumes. On Friedman's raw
+    # [0, 1] inputs L-BFGS can stop on the linear fit's plateau (the user
+    # guide's regression page): with scale 1e4 and shift 1e6, seeds 1 to 4
+    # reach R2 0.68-0.78 there, seed 0 0.90; standardised, all five 0.98.
+    X = StandardScaler().fit_transform(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         reg = BareMLPRegressor(random_state=0).fit(X[:500], y[:500])
     assert (reg.solver_, reg.alpha_ in (1.0, 0.3)) == ("lbfgs", True)
-    assert r2_score(y[500:], reg.predict(X[500:])) > 0.85
+    assert r2_score(y[500:], reg.predict(X[500:])) > 0.95
 
 
 def test_defaults_beat_a_linear_model_on_a_curved_table():
