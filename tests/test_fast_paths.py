@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbareback import BareMLPClassifier, _activations, _base, _threads, _training
-from skbareback._network import CHUNK_BYTES, chunk_rows
+from skbareback._network import CHUNK_BYTES, _times_transpose, chunk_rows
 
 X = np.random.RandomState(0).normal(size=(300, 5))
 Y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -289,3 +289,16 @@ def test_chunked_lbfgs_fit_equals_one_pass(monkeypatch):
         chunked.fit(X, Y)
     assert chunked.n_iter_ == expected.n_iter_
     np.testing.assert_allclose(chunked.loss_curve_, expected.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_backward_delta_is_the_matrix_product_to_the_bit(dtype, n_outputs):
+    # One output unit takes the outer-product path: it must round each
+    # element as the product does, so that parity with scikit-learn holds.
+    rng = np.random.default_rng(0)
+    delta = rng.standard_normal((37, n_outputs)).astype(dtype)
+    coef = rng.standard_normal((11, n_outputs)).astype(dtype)
+    out = np.empty((37, 11), dtype=dtype)
+    assert _times_transpose(delta, coef, out) is out
+    np.testing.assert_array_equal(out, delta @ coef.T)
