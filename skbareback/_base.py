@@ -167,6 +167,8 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             array_api=xp is not None,
         )
         self.solver_, self.alpha_ = self._plan.solver, self._plan.alpha
+        if is_regressor(self):
+            self.output_alpha_ = None  # until Training solves the output layer
         self.validation_fraction_ = self._plan.validation_fraction
         rs = check_random_state(self.random_state)
         sizes = hidden_layer_sizes(self.hidden_layer_sizes)

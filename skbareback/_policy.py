@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._output_layer import OUTPUT_ALPHAS
+
 # With early_stopping set explicitly (True or False), solver='auto' keeps its
 # first rule: L-BFGS below this many samples without early stopping, else adam.
 # BareMLPRegressor, whose early_stopping defaults to False, runs by it.
@@ -119,6 +121,10 @@ class Plan:
         that the first stage must explain for the continuation to run.
     validation_fraction : float
         The share of the samples early stopping holds out.
+    output_alphas : tuple of float
+        The penalties for which the fit ends by solving the output layer
+        exactly (see _output_layer), kept if the held-out loss prefers one
+        (empty: the trained layer stays).
     """
 
     solver: str
@@ -131,6 +137,7 @@ class Plan:
     first_stage_max_iter: int | None = None
     continuation_min_explained: float = 0.0
     validation_fraction: float = MLP_VALIDATION_FRACTION
+    output_alphas: tuple = ()
 
 
 def validation_size(n_samples, validation_fraction):
@@ -225,15 +232,18 @@ def plan(
     >>> plan(auto, n_samples=4)
     Plan(solver='lbfgs', max_iter=15000, alpha=0.01, early_stopping=False, \
 scoring=None, patience=10, continuation=(), first_stage_max_iter=None, \
-continuation_min_explained=0.0, validation_fraction=0.1)
+continuation_min_explained=0.0, validation_fraction=0.1, \
+output_alphas=())
     >>> plan(auto, n_samples=500)
     Plan(solver='lbfgs', max_iter=15000, alpha=1.0, early_stopping=True, \
 scoring='loss', patience=30, continuation=(0.3,), first_stage_max_iter=200, \
-continuation_min_explained=0.0, validation_fraction=0.1)
+continuation_min_explained=0.0, validation_fraction=0.1, \
+output_alphas=())
     >>> plan({**auto, "solver": "adam"}, n_samples=500)
     Plan(solver='adam', max_iter=200, alpha=0.01, early_stopping=False, \
 scoring=None, patience=10, continuation=(), first_stage_max_iter=None, \
-continuation_min_explained=0.0, validation_fraction=0.1)
+continuation_min_explained=0.0, validation_fraction=0.1, \
+output_alphas=())
     >>> plan(auto, n_samples=500, array_api=True).solver
     'adam'
     """
@@ -284,6 +294,12 @@ continuation_min_explained=0.0, validation_fraction=0.1)
     # A continuation that may not run must not cut the first stage short.
     gated = CONTINUATION_MIN_EXPLAINED[regression]
     first_stage = FIRST_STAGE_MAX_ITER if continuation and not gated else None
+    # The squared error makes the output layer a ridge regression on the
+    # hidden units, solved exactly on the host; its solutions are judged by
+    # their losses sample by sample, which only the loss has.
+    solved = regression and stops and scoring == "loss" and not array_api
+    solved = solved and params.get("loss") == "squared_error"
+    solved = solved and params.get("fit_intercept", True)
     return Plan(
         solver,
         max_iter,
@@ -295,6 +311,7 @@ continuation_min_explained=0.0, validation_fraction=0.1)
         first_stage,
         gated,
         fraction,
+        OUTPUT_ALPHAS if solved else (),
     )
 
 

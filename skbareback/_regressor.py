@@ -69,8 +69,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         Exponent of the 'invscaling' schedule.
 
     max_iter : int or 'auto', default='auto'
-        Maximum epochs (stochastic solvers) or iterations (lbfgs). 'auto': 200
-        for an explicit solver, else 15,000 L-BFGS iterations or 1,000 epochs.
+        Maximum epochs or L-BFGS iterations; 'auto': 200 for an explicit
+        solver, else 15,000 L-BFGS iterations or 1,000 epochs.
 
     shuffle : bool, default=True
         Whether to shuffle the samples every epoch.
@@ -96,15 +96,13 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     early_stopping : bool or 'auto', default='auto'
         Whether to stop when the validation score (see ``scoring``) stops
         improving and restore the best weights; validates on ``X_val`` or
-        ``validation_fraction`` of the data. 'auto': True under
-        ``solver='auto'`` from 41 samples on, else False. An explicit
-        'lbfgs' warns that it ignores it.
+        ``validation_fraction`` of the data. 'auto': True under 'auto' from
+        41 samples on, else False. An explicit 'lbfgs' warns that it ignores it.
 
     validation_fraction : float or 'auto', default='auto'
         Fraction of the training data held out for early stopping. 'auto':
-        0.2 when ``solver`` and ``early_stopping`` are both 'auto' (a mean of
-        squared errors needs more samples than a 0/1 outcome to stop on),
-        else MLPRegressor's 0.1.
+        0.2 under the 'auto' policy (a mean of squared errors needs more
+        samples than a 0/1 outcome to stop on), else MLPRegressor's 0.1.
 
     beta_1 : float, default=0.9
         Decay of adam's first moment estimate, in [0, 1).
@@ -123,7 +121,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         Maximum number of loss evaluations of 'lbfgs'.
 
     fit_intercept : bool, default=True
-        Whether the layers have bias units; if False, ``intercepts_`` stay zero.
+        Whether the layers have bias units (else ``intercepts_`` stay zero).
 
     weight_init : {'glorot', 'uniform'}, default='glorot'
         'glorot' is MLPRegressor's scheme; 'uniform' draws every weight from
@@ -197,6 +195,11 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     alpha_ : float
         The L2 penalty the returned weights were trained with.
 
+    output_alpha_ : float or None
+        The penalty of the output layer solved on all training rows at the
+        end of a fit under the policy ('auto', squared error), kept for its
+        lower held-out loss (``-best_validation_score_``); else None.
+
     validation_fraction_ : float
         The share of the samples early stopping held out, with 'auto'
         resolved (used only when it stopped early on its own split).
@@ -221,7 +224,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         The validation loss (``loss`` without the L2 term) after every epoch.
 
     best_validation_score_ : float or None
-        The best validation score.
+        The best validation score (see ``output_alpha_``).
 
     engine_ : str
         The engine that ran the last call: 'numpy', 'numba' or 'array_api'.

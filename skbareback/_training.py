@@ -20,6 +20,7 @@ from sklearn.model_selection import train_test_split
 from ._callbacks import EpochHooks
 from ._losses import weighted_mean
 from ._network import Workspace, chunk_rows, mask_stream
+from ._output_layer import keep_best_output
 from ._policy import significantly_lower
 from ._xp_compat import as_host, copy, empty_like, take
 
@@ -68,10 +69,16 @@ class Training:
 
     def run(self, train, val, incremental):
         """Train on ``train = (X, Y, y, sw)``, tracking ``val`` if not None."""
+        self.held_out = None  # the validation rows split from ``train``
         if self.est.solver_ == "lbfgs":
             self._lbfgs(train, val)
         else:
             self._stochastic(train, val, incremental)
+        if self.est._plan.output_alphas and self.best is not None:
+            # Validation rows split from ``train`` are in its ridge fits too.
+            split, val = self.held_out is not None, self.held_out or val
+            rows = chunk_rows(self.net.layer_units, 8, _LBFGS_CHUNK_ROWS)
+            keep_best_output(self.est, self.net, self.params, train, val, split, rows)
 
     def _lbfgs(self, train, val):
         est = self.est
@@ -82,6 +89,7 @@ class Training:
         if stopping:
             if val is None:
                 train, val = self._split(train)
+                self.held_out = val
             self.best = self.params.copy()
         elif est._plan.early_stopping:
             warnings.warn(
@@ -230,6 +238,7 @@ class Training:
             raise ValueError("partial_fit does not support early_stopping=True")
         if est._plan.early_stopping and val is None:
             train, val = self._split(train)
+            self.held_out = val
         self.optimizer = self._make_optimizer(incremental)
         n_samples = train[0].shape[0]
         self.batch_size = self._batch_size(n_samples)

@@ -21,6 +21,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbareback import BareMLPRegressor
+from skbareback._network import Network
+from skbareback._output_layer import OUTPUT_ALPHAS, ridge_output_layers
 from skbareback._scaling import location_scale
 
 SMALL = {"hidden_layer_sizes": (8,), "random_state": 0}
@@ -311,3 +313,121 @@ def test_no_constant_loss_warning_on_noise_under_early_stopping():
         warnings.simplefilter("error", ConvergenceWarning)
         reg = BareMLPRegressor(random_state=0).fit(X, y)
     assert reg.validation_scores_ is not None
+
+
+# ------------------------------------------------ the solved output layer
+
+
+def _curved(n_targets=1, weighted=False):
+    X, y = make_friedman1(300, 6, noise=0.3, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    Y = y if n_targets == 1 else np.column_stack([y, -2 * y + X[:, 0]])
+    sw = np.random.RandomState(5).uniform(0.5, 2, 300) if weighted else None
+    return X, Y, sw
+
+
+def _hidden(reg, X):
+    return np.tanh(X @ reg.coefs_[0] + reg.intercepts_[0])
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_solved_output_layer_is_ridge_on_every_training_row(n_targets, weighted):
+    X, Y, sw = _curved(n_targets, weighted)
+    reg = BareMLPRegressor(hidden_layer_sizes=(8,), random_state=5)
+    reg.fit(X, Y, sample_weight=sw)
+    assert reg.output_alpha_ in OUTPUT_ALPHAS
+    Ys = (Y.reshape(len(X), -1) - reg.target_offset_) / reg.target_scale_
+    # The loss averages over the outputs, the penalty does not: per output,
+    # a ridge regression with the penalty times the number of outputs.
+    oracle = Ridge(alpha=reg.output_alpha_ * n_targets)
+    oracle.fit(_hidden(reg, X), Ys, sample_weight=sw)
+    coef = np.reshape(oracle.coef_.T, reg.coefs_[-1].shape)
+    np.testing.assert_allclose(reg.coefs_[-1], coef, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(reg.intercepts_[-1], np.ravel(oracle.intercept_))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_held_out_predictions_are_leave_one_out_refits(weighted):
+    rng = np.random.RandomState(0)
+    net = Network([3, 5, 2], "tanh", "identity", "squared_error", 1.0, True)
+    params = net.init_params(rng, "glorot", np.float64)
+    X, Y = rng.normal(size=(12, 3)), rng.normal(size=(12, 2))
+    sw = rng.uniform(0.5, 2, 12) if weighted else None
+    held = slice(0, 4)
+    val = (X[held], Y[held], None if sw is None else sw[held])
+    coefs, intercepts = net.unpack(params)
+    H = np.tanh(X @ coefs[0] + intercepts[0])
+    solutions = ridge_output_layers(net, params, (X, Y, sw), val, True, (0.1, 3.0), 5)
+    for alpha, coef, intercept, predictions in solutions:
+        whole = Ridge(alpha=2 * alpha).fit(H, Y, sample_weight=sw)
+        np.testing.assert_allclose(coef, whole.coef_.T, rtol=1e-10)
+        np.testing.assert_allclose(intercept, whole.intercept_, rtol=1e-10)
+        for i in range(4):
+            keep = np.arange(12) != i
+            oracle = Ridge(alpha=2 * alpha).fit(
+                H[keep], Y[keep], sample_weight=None if sw is None else sw[keep]
+            )
+            np.testing.assert_allclose(predictions[i], oracle.predict(H[i : i + 1])[0])
+    # Rows outside the fit (a user's validation set) are predicted as they are.
+    [(_, coef, intercept, predictions)] = ridge_output_layers(
+        net, params, (X, Y, sw), val, False, (1.0,), 5
+    )
+    np.testing.assert_allclose(predictions, H[held] @ coef + intercept)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_output_layer_never_raises_the_held_out_loss(seed):
+    X, Y, _ = _curved()
+    reg = BareMLPRegressor(hidden_layer_sizes=(8,), random_state=seed).fit(X, Y)
+    trained = min(reg.validation_loss_curve_)
+    if reg.output_alpha_ is None:
+        assert -reg.best_validation_score_ == trained
+    else:
+        assert -reg.best_validation_score_ < trained
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "lbfgs", "max_iter": 30},
+        {"loss": "poisson"},
+        {"scoring": "r2"},
+        {"early_stopping": False},
+    ],
+)
+def test_output_layer_is_solved_only_under_the_squared_error_policy(params):
+    X, Y, _ = _curved()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = BareMLPRegressor(hidden_layer_sizes=(8,), random_state=5, **params)
+        reg.fit(X, np.abs(Y))
+    assert reg.output_alpha_ is None
+
+
+def test_partial_fit_forgets_the_solved_output_layer():
+    X, Y, _ = _curved()
+    reg = BareMLPRegressor(hidden_layer_sizes=(8,), random_state=5).fit(X, Y)
+    assert reg.output_alpha_ is not None
+    assert reg.partial_fit(X, Y).output_alpha_ is None
+
+
+def test_a_penalty_lost_in_rounding_is_skipped(monkeypatch):
+    # Against huge sample weights a penalty can vanish in rounding and leave
+    # the matrix unfactorable: that penalty yields no layer, the others do.
+    rng = np.random.RandomState(0)
+    net = Network([3, 4, 1], "tanh", "identity", "squared_error", 1.0, True)
+    params = net.init_params(rng, "glorot", np.float64)
+    X, Y = rng.normal(size=(10, 3)), rng.normal(size=(10, 1))
+    factor, calls = np.linalg.cholesky, []
+
+    def cholesky(a):
+        calls.append(a)
+        if len(calls) == 2:
+            raise np.linalg.LinAlgError("Matrix is not positive definite")
+        return factor(a)
+
+    monkeypatch.setattr(np.linalg, "cholesky", cholesky)
+    fit = val = (X, Y, None)
+    solutions = ridge_output_layers(net, params, fit, val, True, OUTPUT_ALPHAS, 4)
+    assert [alpha for alpha, *_ in solutions] == [0.1, 10.0]
