@@ -13,7 +13,7 @@ held-out loss is lower than that of the trained output layer.
 """
 
 import numpy as np
-import scipy.linalg
+from scipy.linalg import lapack
 
 from ._losses import weighted_mean
 from ._network import forward_hidden
@@ -100,21 +100,22 @@ def ridge_output_layers(net, params, fit, val, val_in_fit, alphas, rows):
     H = np.asarray(H, dtype=np.float64) - h_mean
     Y = np.asarray(Y, dtype=np.float64)
     w = np.ones(H.shape[0]) if sw is None else np.asarray(sw, dtype=np.float64)
+    # One triangular solve serves the weights and the rows' leverages.
+    rhs = np.hstack([cross, H.T])
     for alpha in alphas:
         penalised = gram.copy()
         penalised.flat[:: gram.shape[0] + 1] += alpha * k
-        try:
-            factor = np.linalg.cholesky(penalised)
-        except np.linalg.LinAlgError:
+        # LAPACK itself: scipy.linalg's checks cost more than the solves here.
+        factor, info = lapack.dpotrf(penalised, lower=1)
+        if info:
             continue  # the penalty lost in rounding against huge weights
-        coef = scipy.linalg.cho_solve((factor, True), cross, check_finite=False)
+        root, _ = lapack.dtrtrs(factor, rhs, lower=1)
+        coef, _ = lapack.dtrtrs(factor, root[:, :k], lower=1, trans=1)
         predictions = H @ coef + y_mean
         if val_in_fit:
             # A ridge fit's leave-one-out residual is its residual over one
             # minus the row's leverage (the intercept's share is w / sum w).
-            root = scipy.linalg.solve_triangular(
-                factor, H.T, lower=True, check_finite=False
-            )
+            root = root[:, k:]
             leverage = w * np.einsum("ij,ij->j", root, root) + w / w_sum
             residuals = (Y - predictions) / (1.0 - leverage)[:, None]
             predictions = Y - residuals

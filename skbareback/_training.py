@@ -21,7 +21,7 @@ from ._callbacks import EpochHooks
 from ._losses import weighted_mean
 from ._network import Workspace, chunk_rows, mask_stream
 from ._output_layer import keep_best_output
-from ._policy import significantly_lower
+from ._policy import significantly_lower, validation_size
 from ._xp_compat import as_host, copy, empty_like, take
 
 # Full-batch passes go chunk by chunk (see _network.chunk_rows), in chunks of
@@ -288,14 +288,11 @@ class Training:
         X, Y, y, sw = train
         # The split's indices are drawn on the host (exactly the rows that
         # splitting the arrays themselves takes), the rows gathered where the
-        # arrays live.
-        train_rows, val_rows = train_test_split(
-            np.arange(X.shape[0]),
-            random_state=self.rs,
-            test_size=self.est._plan.validation_fraction,
-            # As scikit-learn: only single-output classification is stratified.
-            stratify=as_host(Y) if self._stratified(Y) else None,
-        )
+        # arrays live; as scikit-learn, only single-output classification is
+        # stratified.
+        stratify = as_host(Y) if self._stratified(Y) else None
+        fraction = self.est._plan.validation_fraction
+        train_rows, val_rows = held_out_rows(self.rs, X.shape[0], fraction, stratify)
         X_train, X_val = take(X, train_rows), take(X, val_rows)
         Y_train, Y_val = take(Y, train_rows), take(Y, val_rows)
         y_train, y_val = y[train_rows], y[val_rows]
@@ -445,3 +442,20 @@ def _untrainable(loss, est):
         "The targets or inputs are too large for the loss in floating point; "
         f"scale them{est._scale_hint()}."
     )
+
+
+def held_out_rows(rs, n_samples, fraction, stratify=None):
+    """``(train_rows, val_rows)``, the indices ``train_test_split`` draws.
+
+    Unstratified, it is ShuffleSplit's draw (one permutation, its first
+    rows held out) without train_test_split's checks, which take longer
+    (0.28 ms against 0.01) than an iteration of a network on a hundred rows.
+    """
+    n_val = validation_size(n_samples, fraction)
+    if stratify is not None or not 0 < n_val < n_samples:
+        rows = np.arange(n_samples)
+        return train_test_split(
+            rows, random_state=rs, test_size=fraction, stratify=stratify
+        )
+    rows = rs.permutation(n_samples)
+    return rows[n_val:], rows[:n_val]

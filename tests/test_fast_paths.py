@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skbareback import BareMLPClassifier, _activations, _base, _threads, _training
 from skbareback._network import CHUNK_BYTES, _times_transpose, chunk_rows
+from skbareback._training import held_out_rows
 
 X = np.random.RandomState(0).normal(size=(300, 5))
 Y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -302,3 +304,32 @@ def test_backward_delta_is_the_matrix_product_to_the_bit(dtype, n_outputs):
     out = np.empty((37, 11), dtype=dtype)
     assert _times_transpose(delta, coef, out) is out
     np.testing.assert_array_equal(out, delta @ coef.T)
+
+
+@pytest.mark.parametrize("n_samples", [2, 10, 41, 100, 1001])
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.5, 0.9])
+def test_held_out_rows_are_train_test_splits(n_samples, fraction):
+    # The unstratified draw skips train_test_split's checks: the same rows,
+    # and the same random state after, or the same error where it has one.
+    ours, theirs = np.random.RandomState(7), np.random.RandomState(7)
+    try:
+        expected = train_test_split(
+            np.arange(n_samples), random_state=theirs, test_size=fraction
+        )
+    except ValueError as error:
+        with pytest.raises(ValueError, match=str(error)[:40]):
+            held_out_rows(ours, n_samples, fraction)
+        return
+    for got, want in zip(held_out_rows(ours, n_samples, fraction), expected):
+        np.testing.assert_array_equal(got, want)
+    assert ours.randint(1 << 30) == theirs.randint(1 << 30)
+
+
+def test_held_out_rows_stratify_as_train_test_split():
+    y = np.repeat([0, 1, 2], [20, 7, 13])
+    ours, theirs = np.random.RandomState(3), np.random.RandomState(3)
+    got = held_out_rows(ours, 40, 0.25, stratify=y)
+    rows = np.arange(40)
+    want = train_test_split(rows, random_state=theirs, test_size=0.25, stratify=y)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)

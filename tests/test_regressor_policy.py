@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.linalg import lapack
 from sklearn.datasets import load_diabetes, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
@@ -426,15 +427,15 @@ def test_a_penalty_lost_in_rounding_is_skipped(monkeypatch):
     net = Network([3, 4, 1], "tanh", "identity", "squared_error", 1.0, True)
     params = net.init_params(rng, "glorot", np.float64)
     X, Y = rng.normal(size=(10, 3)), rng.normal(size=(10, 1))
-    factor, calls = np.linalg.cholesky, []
+    factor, calls = lapack.dpotrf, []
 
-    def cholesky(a):
+    def dpotrf(a, lower):
         calls.append(a)
         if len(calls) == 2:
-            raise np.linalg.LinAlgError("Matrix is not positive definite")
-        return factor(a)
+            return a, 3  # LAPACK: the leading minor of order 3 is not positive
+        return factor(a, lower=lower)
 
-    monkeypatch.setattr(np.linalg, "cholesky", cholesky)
+    monkeypatch.setattr(lapack, "dpotrf", dpotrf)
     fit = val = (X, Y, None)
     solutions = ridge_output_layers(net, params, fit, val, True, OUTPUT_ALPHAS, 4)
     assert [alpha for alpha, *_ in solutions] == [0.1, 10.0]
