@@ -449,7 +449,7 @@ def held_out_rows(rs, n_samples, fraction, stratify=None):
 
     Unstratified, it is ShuffleSplit's draw (one permutation, its first
     rows held out) without train_test_split's checks, which take longer
-    (0.28 ms against 0.01) than an iteration of a network on a hundred rows.
+    (0.16 ms against 0.002 on 82 rows) than an L-BFGS iteration on them.
     """
     n_val = validation_size(n_samples, fraction)
     if stratify is not None or not 0 < n_val < n_samples:
