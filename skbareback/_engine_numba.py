@@ -11,7 +11,8 @@ where it wins on the CPU this runs on (``benchmarks/kernels.py``):
   log-loss, identity with the squared error); other pairs run the NumPy code;
 - the hidden layers' bias + tanh, only where NumPy's ``tanh`` is not
   vectorised for the dtype (``_activations._NATIVE_TANH``): where it is
-  (AVX-512), NumPy's is faster than the compiled one;
+  (AVX-512; float32 from AVX2 on), NumPy's is as fast as the compiled one
+  or faster;
 - a stochastic solver's whole epoch, where :mod:`skbareback._numba_epoch`
   covers it: one compiled call runs every mini-batch step with these kernels
   (and its own bias + activation, NumPy's ``tanh`` being out of its reach),

@@ -88,19 +88,62 @@ def test_environment_variable_with_a_bad_form_fails_the_import_clearly():
     assert "SKBAREBACK_TANH must be one of ['exp', 'native']" in result.stderr
 
 
-def test_without_avx512_loops_the_exp_form_is_chosen():
+def test_without_avx512_loops_float64_takes_the_exp_form():
     # What an AVX2 CPU sees, reproduced on any x86 machine: NumPy told not to
     # dispatch to its AVX-512 loops. (On an AVX2 CPU nothing is disabled.)
     # Under a run that already disables them, they read as absent: keep those.
+    # float64's tanh is then scalar; float32's stays vectorised where the CPU
+    # has AVX2 (NumPy's X86_V3 target), and the native form is kept for it.
     already = os.environ.get("NPY_DISABLE_CPU_FEATURES", "").split()
     disabled = " ".join(already + avx512_dispatch_targets())
-    result = _import_choice(NPY_DISABLE_CPU_FEATURES=disabled)
+    code = (
+        "import numpy as np; from skbareback import _activations as a; "
+        "print(a._NATIVE_TANH[np.dtype('f8')], a._NATIVE_TANH[np.dtype('f4')])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[False, False]"
+    avx2 = bool(dispatch_targets(("X86_V3", "AVX2")))
+    assert result.stdout.split() == ["False", str(avx2)]
+
+
+@pytest.mark.parametrize(
+    ("loop", "current", "vectorised"),
+    [
+        ("dd", "X86_V4", True),
+        ("dd", "AVX512_SKX", True),
+        ("dd", "X86_V3", False),
+        ("dd", "baseline(X86_V2)", False),
+        ("ff", "X86_V4", True),
+        ("ff", "X86_V3", True),
+        ("ff", "AVX2", True),
+        ("ff", "baseline(X86_V2)", False),
+        ("ff", "ASIMD", False),
+        ("ee", "X86_V4", False),
+    ],
+)
+def test_simd_probe_reads_the_dispatched_target_by_loop(
+    monkeypatch, loop, current, vectorised
+):
+    from numpy.lib import introspect
+
+    info = {"tanh": {loop: {"current": current}}}
+    monkeypatch.setattr(introspect, "opt_func_info", lambda func_name: info)
+    assert _activations._simd_tanh(loop) is vectorised
 
 
 def avx512_dispatch_targets():
     """NumPy's AVX-512 dispatch targets that this CPU supports."""
+    return dispatch_targets(("X86_V4", "AVX512"))
+
+
+def dispatch_targets(prefixes):
+    """NumPy's dispatch targets named ``prefixes`` that this CPU supports."""
     try:
         from numpy._core import _multiarray_umath as umath
     except ImportError:  # NumPy < 2.0
@@ -109,7 +152,7 @@ def avx512_dispatch_targets():
     return [
         name
         for name in umath.__cpu_dispatch__
-        if name.startswith(("X86_V4", "AVX512")) and umath.__cpu_features__[name]
+        if name.startswith(prefixes) and umath.__cpu_features__[name]
     ]
 
 
