@@ -395,3 +395,27 @@ def test_the_committed_fresh_results_are_what_the_pages_quote(real_data):
     for line in lines[:-1]:
         assert f"- {line}" in readme, line
         assert line in guide, line
+
+
+@pytest.mark.parametrize(
+    ("name", "tables"),
+    [
+        ("real_data_regression_avx2.json", "REGRESSION_TABLES"),
+        ("real_data_regression_fresh_avx2.json", "FRESH_REGRESSION_TABLES"),
+    ],
+)
+def test_the_committed_avx2_time_ratios_are_what_the_pages_quote(
+    real_data, name, tables
+):
+    # The same runs on a CPU without AVX-512: the pages quote their time ratio.
+    root = BENCHMARKS.parent
+    results = json.loads((root / "benchmarks" / name).read_text())
+    names = [r["table"] for r in results["tables"]]
+    assert names == [t.name for t in getattr(real_data, tables)]
+    assert "EPYC" in results["environment"]["cpu"]
+    line = real_data.summary_lines(results["summary"]).splitlines()[2]
+    assert line.startswith("fit time ratio BareMLP / MLP on the")
+    readme = " ".join((root / "README.md").read_text().split())
+    guide = (root / "docs" / "user_guide" / "regression.rst").read_text()
+    assert line in readme
+    assert line in " ".join(guide.split())
