@@ -12,10 +12,21 @@ import numpy as np
 from scipy.special import xlogy
 
 
+def mean(x, axis=None):
+    """``x.mean(axis)`` to the bit, without the Python wrapper around it.
+
+    The wrapper costs about 10 us a call (AMD EPYC), 3 to 6% of a small
+    L-BFGS fit, which takes a few means an iteration. The sum is the same
+    reduction; dividing by the count as NumPy does (in float64, then rounded
+    to float32 for float32 data) and dividing in float32 round alike.
+    """
+    return np.add.reduce(x, axis=axis) / (x.size if axis is None else x.shape[axis])
+
+
 def weighted_mean(per_sample, sw):
     """The mean of ``per_sample`` weighted by ``sw`` (None: unweighted)."""
     if sw is None:
-        return float(per_sample.mean())
+        return float(mean(per_sample))
     return float(np.dot(sw, per_sample) / sw.sum())
 
 
@@ -52,7 +63,7 @@ def canonical_delta(Y, P, sw, out_activation, out):
 
 def squared_error_per_sample(Y, P, out_activation):
     """Half the squared error of the outputs, averaged over the outputs."""
-    return 0.5 * ((Y - P) ** 2).mean(axis=1)
+    return 0.5 * mean((Y - P) ** 2, axis=1)
 
 
 def squared_error_value(Y, P, sw, out_activation):

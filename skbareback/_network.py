@@ -236,7 +236,7 @@ class Network:
                 intercept_grads[i] += deltas[i].sum(axis=0)
             else:
                 _matmul(a_prev.T, deltas[i], coef_grads[i])
-                np.sum(deltas[i], axis=0, out=intercept_grads[i])
+                np.add.reduce(deltas[i], axis=0, out=intercept_grads[i])
             if i > 0:
                 _times_transpose(deltas[i], coefs[i], deltas[i - 1])
                 mask = None if dropout[i - 1] is None else dropout[i - 1][0]

@@ -11,7 +11,7 @@ import scipy.sparse
 from sklearn.utils import check_array
 from sklearn.utils.validation import column_or_1d
 
-from ._losses import weighted_mean
+from ._losses import mean, weighted_mean
 from ._xp_compat import array_api_compat, as_host, is_host, to_device
 
 
@@ -154,4 +154,4 @@ def constant_loss(Y, sw, fit_intercept):
     has not trained.
     """
     center = np.average(Y, axis=0, weights=sw) if fit_intercept else 0.0
-    return 0.5 * weighted_mean(((Y - center) ** 2).mean(axis=1), sw)
+    return 0.5 * weighted_mean(mean((Y - center) ** 2, axis=1), sw)

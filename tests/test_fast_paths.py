@@ -376,3 +376,19 @@ def test_held_out_rows_stratify_as_train_test_split():
     want = train_test_split(rows, random_state=theirs, test_size=0.25, stratify=y)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_mean_is_numpys_to_the_bit(dtype, axis):
+    from skbareback._losses import mean
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 7, 8, 9, 129, 1000, 4097):
+        for k in (1, 3, 5):
+            scale = 10.0 ** rng.uniform(-8, 8)
+            x = ((rng.standard_normal((n, k)) * scale) ** 2).astype(dtype)
+            for a in (x, x[::2], x.T.copy().T):
+                expected, got = a.mean(axis=axis), mean(a, axis)
+                assert np.asarray(got).dtype == np.asarray(expected).dtype
+                np.testing.assert_array_equal(got, expected)
