@@ -15,7 +15,9 @@ Columns: MLPClassifier's time, then ratios to it of ours with
 ``engine='numpy'`` and ``engine='numba'`` in float64 and float32, and of
 "GEMM-only": the five matrix products of the same forward and backward
 passes (X W0, H W1, H^T D1, D1 W1^T, X^T D0) over the same batches, nothing
-else, the floor no engine that leaves the products to BLAS can go under.
+else, the floor no engine that leaves the products to BLAS can go under;
+"GEMM+tanh": the same with the compiled bias + tanh on the hidden layer, the
+floor of one that also computes tanh to its error bound.
 Then ``predict_proba`` on 100,000 rows, numpy against numba. One BLAS thread.
 
 Run: ``python benchmarks/engine.py [--reps 5]`` (needs numba: the fast extra).
@@ -78,8 +80,22 @@ def _fit_time(Estimator, params, X, y, more):
     return (seconds[1] - seconds[0]) / (n_iter[1] - n_iter[0])
 
 
-def _gemm_only(X, k, batch, dtype):
-    """The five matrix products of one epoch (one full-batch pass for L-BFGS)."""
+def _gemm_only(X, k, batch, dtype, tanh=False):
+    """The five matrix products of one epoch (one full-batch pass for L-BFGS).
+
+    With ``tanh``, also the compiled bias + tanh on the hidden layer after
+    its product: the least that any engine with a vectorised tanh and the
+    products in BLAS must spend (one Python call per batch included).
+    """
+    activate = None
+    if tanh:
+        from skbareback import _numba_fused
+
+        b0 = np.zeros(HIDDEN, dtype)
+
+        def activate(H):
+            _numba_fused.bias_activation(H, b0, "tanh")
+
     rs = np.random.RandomState(0)
     W0 = rs.uniform(-0.1, 0.1, (X.shape[1], HIDDEN)).astype(dtype)
     W1 = rs.uniform(-0.1, 0.1, (HIDDEN, k)).astype(dtype)
@@ -92,6 +108,8 @@ def _gemm_only(X, k, batch, dtype):
         for i in range(0, X.shape[0], batch):
             x = X[i : i + batch]
             np.matmul(x, W0, out=H)
+            if activate is not None:
+                activate(H)
             np.matmul(H, W1, out=Z)
             np.matmul(H.T, D1, out=G1)
             np.matmul(D1, W1.T, out=D0)
@@ -118,6 +136,9 @@ def _columns(solver, more):
     for dt in ("f8", "f4"):
         run = _gemm_only(data[dt][0], shape["k"], shape["batch"], dt)
         calls[f"GEMM-only {dt}"] = run
+    for dt in ("f8", "f4"):
+        run = _gemm_only(data[dt][0], shape["k"], shape["batch"], dt, tanh=True)
+        calls[f"GEMM+tanh {dt}"] = run
     return calls
 
 
@@ -172,6 +193,8 @@ def main(argv=None):
         "numba f4",
         "GEMM-only f8",
         "GEMM-only f4",
+        "GEMM+tanh f8",
+        "GEMM+tanh f4",
     ]
     labels = {
         "adam": "adam epoch, 40,000 x 50, 100 tanh units, 5 classes, batch 200",
