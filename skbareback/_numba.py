@@ -80,6 +80,12 @@ def _jit(fn=None, *, contract=False, parallel=False):
     cores, where it halves the instructions; not for the kernels that must
     round as NumPy does. ``parallel`` shares ``fn``'s ``prange`` loops among
     numba's threads (without it they run as ``range``).
+
+    numba checks a cached kernel against its own module's file only: one in
+    ``_numba_fused`` that inlines this module's ``_tanh`` stays cached when
+    only this file changes. An install or upgrade rewrites every file; in a
+    working copy, delete the ``*.nbi`` and ``*.nbc`` files under
+    ``__pycache__`` (or the cache directory) after editing this one.
     """
     if fn is None:
         return lambda fn: _jit(fn, contract=contract, parallel=parallel)
