@@ -89,7 +89,6 @@ class Training:
         if stopping:
             if val is None:
                 train, val = self._split(train)
-                self.held_out = val
             self.best = self.params.copy()
         elif est._plan.early_stopping:
             warnings.warn(
@@ -238,7 +237,6 @@ class Training:
             raise ValueError("partial_fit does not support early_stopping=True")
         if est._plan.early_stopping and val is None:
             train, val = self._split(train)
-            self.held_out = val
         self.optimizer = self._make_optimizer(incremental)
         n_samples = train[0].shape[0]
         self.batch_size = self._batch_size(n_samples)
@@ -304,13 +302,9 @@ class Training:
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        return (X_train, Y_train, y_train, sw_train), (
-            X_val,
-            Y_val,
-            y_val,
-            sw_val,
-            X_val,
-        )
+        # Recorded: the output layer's solve fits these rows too.
+        self.held_out = (X_val, Y_val, y_val, sw_val, X_val)
+        return (X_train, Y_train, y_train, sw_train), self.held_out
 
     def _stratified(self, Y):
         return is_classifier(self.est) and Y.shape[1] == 1
