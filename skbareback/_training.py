@@ -11,13 +11,13 @@ import math
 import warnings
 
 import numpy as np
-import scipy.optimize
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 
 from ._callbacks import EpochHooks
+from ._lbfgs import MINIMIZERS
 from ._losses import weighted_mean
 from ._network import Workspace, chunk_rows, mask_stream
 from ._output_layer import keep_best_output
@@ -190,16 +190,12 @@ class Training:
         """Run L-BFGS from ``start`` on what ``nit`` and ``nfev`` left of the budget."""
         loss_grad, end_iteration = run
         self.epochs.begin()
-        return scipy.optimize.minimize(
+        return MINIMIZERS[self.est._plan.minimizer](
             loss_grad,
             start.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            options={
-                "maxfun": self.est.max_fun - nfev,
-                "maxiter": self.est._plan.max_iter - nit,
-                "gtol": self.est.tol,
-            },
+            maxfun=self.est.max_fun - nfev,
+            maxiter=self.est._plan.max_iter - nit,
+            gtol=self.est.tol,
             callback=end_iteration,
         )
 
