@@ -640,6 +640,19 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
+def _numpy_simd():
+    """NumPy's dispatched SIMD targets here (as ``np.show_runtime`` lists them)."""
+    # What np.show_runtime() prints, read where it reads it (None where a
+    # NumPy keeps it elsewhere).
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # NumPy 1
+        from numpy.core import _multiarray_umath as umath
+    dispatch = getattr(umath, "__cpu_dispatch__", None)
+    features = getattr(umath, "__cpu_features__", {})
+    return None if dispatch is None else [n for n in dispatch if features.get(n)]
+
+
 def environment():
     """The machine and versions the timings belong to."""
     import os
@@ -650,6 +663,9 @@ def environment():
         "python": platform.python_version(),
         "numpy": np.__version__,
         "sklearn": sklearn.__version__,
+        # The SIMD targets NumPy dispatches to: whether its float64 tanh is
+        # vectorised (AVX-512) or not, which moves a policy fit's time.
+        "numpy_simd": _numpy_simd(),
         # Which checkout ran: a script's own folder, not the working directory,
         # leads sys.path, so an installed (editable) skbareback may be another.
         "skbareback": str(Path(skbareback.__file__).parent),

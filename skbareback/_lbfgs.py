@@ -4,13 +4,15 @@ SciPy's L-BFGS-B spends about 15 ns per stored pair and parameter on every
 iteration (its bound handling runs even without bounds): 200 us an iteration
 for a network of 3,400 weights, as long as the network's own forward and
 backward passes on a few hundred rows. Without bounds L-BFGS-B's step is the
-plain L-BFGS step, which two loops over the stored pairs compute in a few
-NumPy calls each. The line search asks for the same strong Wolfe conditions
+plain L-BFGS step: here two small triangular solves and three passes over
+the stored pairs. The line search asks for the same strong Wolfe conditions
 as L-BFGS-B's (sufficient decrease 1e-3, curvature 0.9) and the stopping
 rules are SciPy's (``gtol`` on the largest gradient component, ``ftol`` on
 the relative decrease of the loss, ``maxiter`` and ``maxfun``), so a fit
-follows the same path up to rounding. An explicit ``solver='lbfgs'`` keeps
-SciPy's, and with it MLPClassifier's models.
+follows SciPy's path until a line search interpolates differently (the two
+searches pick different points once the first trial fails) or rounding
+parts them. An explicit ``solver='lbfgs'`` keeps SciPy's, and with it
+MLPClassifier's models; so does the classifier's policy (see _policy).
 """
 
 import math
@@ -30,6 +32,8 @@ MAX_LINE_SEARCH_EVALS = 20
 # A step may grow by at most this factor per trial while the slope is
 # still steeply negative (L-BFGS-B's line search extrapolates by up to 4).
 EXTRAPOLATION = 4.0
+# An interpolated step keeps this share of the bracket's width from either end.
+GUARD = 0.01
 
 
 def minimize(fun, x0, *, maxiter, maxfun, gtol, callback=None, ftol=FTOL):
@@ -198,9 +202,10 @@ def _step(run):
     As L-BFGS-B: a failed line search forgets the stored pairs and tries
     the steepest descent; only its failure ends the run.
     """
-    for _ in range(2):
+    while True:
         d = run.direction()
         slope = float(np.dot(run.g, d))
+        # Not a descent direction only by rounding, or at a zero gradient.
         if slope < 0:
             # The first step has no curvature to scale it: unit length.
             t = 1.0 if run.age.size else 1.0 / math.sqrt(float(np.dot(d, d)))
@@ -213,7 +218,6 @@ def _step(run):
         if not run.age.size:
             return None
         run.forget()
-    return None
 
 
 def _line_search(run, d, slope, t):
@@ -250,26 +254,26 @@ def _line_search(run, d, slope, t):
 def _interpolate(lo, hi):
     """The minimiser of the cubic through two trials, kept inside the bracket.
 
-    Falls back to the midpoint where the cubic has no minimum there, or a
-    trial's loss or slope is not finite.
+    It is clipped to the bracket less ``GUARD`` of its width at each end, so
+    that one trial far too long (a first step of unit length along a small
+    gradient) costs one more trial, not one per halving. Where the cubic has
+    no minimum: the midpoint; where ``hi``'s loss or slope is not finite
+    (an overflow: far too long), a tenth of the way from ``lo``.
     """
     (a, fa, da), (b, fb, db) = lo, hi
-    width = b - a
-    guard = 0.1 * abs(width)
-    lower, upper = min(a, b) + guard, max(a, b) - guard
-    midpoint = 0.5 * (a + b)
-    if not all(map(math.isfinite, (fa, da, fb, db))):
-        return midpoint
+    if not all(map(math.isfinite, (fb, db))):
+        return a + 0.1 * (b - a)
+    lower, upper = sorted((a + GUARD * (b - a), b - GUARD * (b - a)))
     d1 = da + db - 3 * (fa - fb) / (a - b)
     radicand = d1 * d1 - da * db
     if radicand < 0:
-        return midpoint
+        return 0.5 * (a + b)
     d2 = math.copysign(math.sqrt(radicand), b - a)
     denominator = db - da + 2 * d2
     if denominator == 0:
-        return midpoint
+        return 0.5 * (a + b)
     t = b - (b - a) * (db + d2 - d1) / denominator
-    return t if lower <= t <= upper else midpoint
+    return min(max(t, lower), upper)
 
 
 def scipy_lbfgs_b(fun, x0, *, maxiter, maxfun, gtol, callback=None):

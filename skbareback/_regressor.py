@@ -48,7 +48,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         The weight optimizer, stored in ``solver_``. 'auto' is 'lbfgs' below
         50,000 samples, else (or with ``partial_fit``, ``dropout``) 'adam'; with
         ``early_stopping`` set explicitly, 'lbfgs' below 1000 samples without
-        early stopping, else 'adam'. See Notes for the benchmark.
+        early stopping, else 'adam'; its L-BFGS is a NumPy one (SciPy's
+        L-BFGS-B without bounds), an explicit 'lbfgs' SciPy's own.
 
     alpha : float or 'auto', default='auto'
         L2 penalty, divided by the sample (or minibatch) weight total. 'auto'
@@ -153,9 +154,8 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         losses recorded (``loss_``, ``loss_curve_``) are on the scale trained.
 
     engine : {'auto', 'numpy', 'numba', 'array_api'}, default='auto'
-        Compiled numba kernels (the ``fast`` extra), NumPy, or the array
-        namespace of the data for training; the same model up to rounding.
-        See :class:`BareMLPClassifier`.
+        Compiled numba kernels (the ``fast`` extra), NumPy, or the data's array
+        namespace; the same model up to rounding (see the classifier).
 
     Attributes
     ----------

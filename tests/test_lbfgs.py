@@ -1,6 +1,9 @@
 """The policy's L-BFGS (skbareback/_lbfgs.py), against SciPy's L-BFGS-B."""
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +11,15 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from skbareback import BareMLPClassifier, BareMLPRegressor
-from skbareback._lbfgs import MAXCOR, MINIMIZERS, _interpolate, _Run, minimize
+from skbareback._lbfgs import (
+    GUARD,
+    MAXCOR,
+    MINIMIZERS,
+    _interpolate,
+    _Run,
+    _step,
+    minimize,
+)
 
 
 def _quadratic(n, condition, seed=0):
@@ -177,6 +188,13 @@ def test_a_failed_line_search_forgets_the_pairs_before_giving_up():
     assert len(calls) - 6 == 2 * 20
 
 
+def test_no_descent_direction_ends_the_run():
+    fun, _ = _quadratic(5, 10.0)
+    run = _Run(fun, np.ones(5))
+    run.direction = lambda: run.g.copy()  # uphill, as rounding could make it
+    assert _step(run) is None and run.nfev == 1
+
+
 def test_interpolation_stays_inside_its_bracket():
     # A cubic with its minimum inside the bracket, found exactly.
     def cubic(t):
@@ -184,14 +202,23 @@ def test_interpolation_stays_inside_its_bracket():
 
     t = _interpolate((0.0, *cubic(0.0)), (1.0, *cubic(1.0)))
     assert t == pytest.approx(0.3)
-    # Where the cubic's minimum falls outside the safeguard, or a trial is
-    # not finite, or the cubic has no minimum: the midpoint.
-    assert _interpolate((0.0, 0.0, -1.0), (1.0, -0.999, -0.999)) == 0.5
-    assert _interpolate((0.0, 0.0, -1.0), (1.0, math.nan, math.nan)) == 0.5
+    # The same cubic, whichever end of the bracket is lo.
     assert _interpolate((0.0, 0.0, -1.0), (2.0, 10.0, 1.0)) == pytest.approx(
         _interpolate((2.0, 10.0, 1.0), (0.0, 0.0, -1.0))
     )
+    # A trial far too long: the cubic's minimum near lo, clipped to the
+    # guard, a hundredth of the bracket from it (not halved trial by trial).
+    assert _interpolate((0.0, 1.0, -1.0), (221.0, 1e6, 1e4)) == pytest.approx(
+        GUARD * 221.0
+    )
+    # A cubic without a minimum: the midpoint.
+    assert _interpolate((0.0, 0.0, -1.0), (1.0, -0.999, -0.999)) == 0.5
     assert _interpolate((0.0, 0.0, 1.0), (1.0, 2 / 3, 1.0)) == 0.5
+    # A double root (no unique minimum): the midpoint, not a division by 0.
+    assert _interpolate((0.0, 0.0, 1.0), (1.0, 1 / 3, 1.0)) == 0.5
+    # A trial whose loss overflowed: a tenth of the way from lo.
+    assert _interpolate((0.0, 0.0, -1.0), (1.0, math.nan, math.nan)) == 0.1
+    assert _interpolate((2.0, 0.0, 1.0), (0.0, math.inf, -1.0)) == 1.8
 
 
 def test_the_policy_runs_the_numpy_lbfgs_and_an_explicit_solver_scipys(monkeypatch):
@@ -218,3 +245,26 @@ def test_the_policy_runs_the_numpy_lbfgs_and_an_explicit_solver_scipys(monkeypat
     calls.clear()
     classes = BareMLPClassifier(random_state=0).fit(X, y > 0)
     assert set(calls) == {"scipy"} and classes.score(X, y > 0) > 0.9
+
+
+def test_the_benchmark_script_times_both_minimizers():
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "lbfgs.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--reps", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in result.stdout.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ]
+    weights = [row for row in rows if row[0].replace(",", "").isdigit()]
+    fits = [row for row in rows if "x" in row[0] and "iterations" in row[1]]
+    assert [row[0] for row in weights] == ["1,201", "3,401", "6,401"]
+    assert len(fits) == 2
+    for row in weights + fits:
+        assert float(row[3]) > 0
