@@ -402,6 +402,8 @@ def test_the_committed_fresh_results_are_what_the_pages_quote(real_data):
     [
         ("real_data_regression_avx2.json", "REGRESSION_TABLES"),
         ("real_data_regression_fresh_avx2.json", "FRESH_REGRESSION_TABLES"),
+        ("real_data_regression_avx2_emulated.json", "REGRESSION_TABLES"),
+        ("real_data_regression_fresh_avx2_emulated.json", "FRESH_REGRESSION_TABLES"),
     ],
 )
 def test_the_committed_avx2_time_ratios_are_what_the_pages_quote(
@@ -413,6 +415,9 @@ def test_the_committed_avx2_time_ratios_are_what_the_pages_quote(
     names = [r["table"] for r in results["tables"]]
     assert names == [t.name for t in getattr(real_data, tables)]
     assert "EPYC" in results["environment"]["cpu"]
+    if "emulated" in name:
+        # Run with NumPy's AVX-512 loops disabled on an AVX-512 CPU.
+        assert results["environment"]["numpy_simd"] == ["X86_V3"]
     line = real_data.summary_lines(results["summary"]).splitlines()[2]
     assert line.startswith("fit time ratio BareMLP / MLP on the")
     readme = " ".join((root / "README.md").read_text().split())
