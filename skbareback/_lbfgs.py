@@ -289,5 +289,5 @@ def scipy_lbfgs_b(fun, x0, *, maxiter, maxfun, gtol, callback=None):
 
 
 # Keyed by the plan's ``minimizer``: 'scipy' for an explicit solver='lbfgs'
-# (the same models as scikit-learn's), 'numpy' under the policy.
+# (the same models as scikit-learn's), 'numpy' under the regressor's policy.
 MINIMIZERS = {"scipy": scipy_lbfgs_b, "numpy": minimize}

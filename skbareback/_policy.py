@@ -79,8 +79,9 @@ CONTINUATION_MIN_EXPLAINED = {False: 0.0, True: 0.9}
 ALPHA_WEAK = 0.01
 
 # Which L-BFGS the policy runs (see _lbfgs), keyed by whether the estimator
-# is the regressor: the NumPy one, which takes 0.52-0.80x of SciPy's
-# L-BFGS-B's time per iteration, on the regressor's policy fits. The
+# is the regressor: the NumPy one, which takes 0.39-0.84x of SciPy's
+# L-BFGS-B's time per iteration (1,201 to 6,401 weights, with and without
+# AVX-512; benchmarks/lbfgs.py), on the regressor's policy fits. The
 # classifier's policy stays on SciPy's, whose paths its benchmark figures
 # were measured on: the NumPy one moved accuracies by up to 0.013 either
 # way, rounding carried through hundreds of iterations, Yogurt past the
