@@ -100,10 +100,14 @@ def test_follows_scipys_path_on_a_convex_quadratic(n, condition, agree):
         callback=lambda intermediate_result: record(intermediate_result, theirs),
     )
     assert result.status == scipys.status == 0 and result.success
-    assert result.message == scipys.message
+    # SciPy's wording (not its meaning) changed when L-BFGS-B left Fortran.
+    assert "REDUCTION" in result.message and "REDUCTION" in scipys.message
     np.testing.assert_allclose(ours[:agree], theirs[:agree], rtol=1e-9)
-    best = fun(solution)[0]
-    assert result.fun - best <= 2 * (scipys.fun - best) + 1e-12
+    # Both stop on the relative reduction, where rounding decides exactly
+    # when: each has closed the starting gap a millionfold.
+    best, gap = fun(solution)[0], fun(x0)[0] - fun(solution)[0]
+    assert result.fun - best <= 1e-6 * gap
+    assert scipys.fun - best <= 1e-6 * gap
     assert abs(result.nit - scipys.nit) <= scipys.nit // 5 + 1
     assert result.nfev <= scipys.nfev + 5
     assert np.all(np.diff(ours) <= 0)
