@@ -42,7 +42,9 @@ def minimize(fun, x0, *, maxiter, maxfun, gtol, callback=None, ftol=FTOL):
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (loss, gradient)``, both float64.
+        ``fun(x) -> (loss, gradient)``, both float64; the gradient is kept as
+        returned, so it must be a new array on every call (as the training
+        loop's, already a float64 copy, is).
     x0 : ndarray of shape (n,)
         The starting point.
     maxiter, maxfun : int
@@ -112,7 +114,7 @@ class _Run:
     def evaluate(self, x):
         self.nfev += 1
         f, g = self.fun(x)
-        return float(f), np.array(g, dtype=np.float64)
+        return float(f), np.asarray(g, dtype=np.float64)
 
     def direction(self):
         """``-H g`` by the two-loop recursion, its inner products expanded.
