@@ -171,10 +171,11 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             self.output_alpha_ = None  # until Training solves the output layer
         self.validation_fraction_ = self._plan.validation_fraction
         rs = check_random_state(self.random_state)
-        sizes = hidden_layer_sizes(self.hidden_layer_sizes)
+        sizes = self._hidden_sizes(first)
+        self.hidden_layer_sizes_ = tuple(sizes)
         engine = choose(self.engine, X.shape[0], sum(sizes), xp, device)
         self.engine_ = engine.name
-        net = self._network(engine.network, X.shape[1], Y.shape[1])
+        net = self._network(engine.network, [X.shape[1], *sizes, Y.shape[1]])
         if first:
             params = self._initialize(net, rs, X.dtype)
         else:
@@ -190,16 +191,23 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         # builtins (so skops trusts it as one type).
         del self._plan
 
-    def _network(self, network, n_features, n_outputs):
-        sizes = hidden_layer_sizes(self.hidden_layer_sizes)
+    def _hidden_sizes(self, first):
+        """The hidden layers' sizes: the plan's, or those of the fit continued."""
+        # 'auto' is resolved by the call that starts a model: warm_start and
+        # partial_fit continue its units whatever this call's plan.
+        if not first and isinstance(self.hidden_layer_sizes, str):
+            return [coef.shape[1] for coef in self.coefs_[:-1]]
+        return hidden_layer_sizes(self._plan.hidden_layer_sizes)
+
+    def _network(self, network, layer_units):
         return network(
-            [n_features, *sizes, n_outputs],
+            layer_units,
             self.activation,
-            self._out_activation(n_outputs),
+            self._out_activation(layer_units[-1]),
             self._training_loss(),
             self._plan.alpha,
             self.fit_intercept,
-            dropout_rates(self.dropout, len(sizes)),
+            dropout_rates(self.dropout, len(layer_units) - 2),
         )
 
     def _initialize(self, net, rs, dtype):

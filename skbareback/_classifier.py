@@ -136,12 +136,10 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     blas_threads : int or None, default=1
         Threads in ``fit`` and in predictions from 256 rows up to one chunk:
-        BLAS's (set by threadpoolctl) and, with ``engine='numba'``, numba's
-        (set by ``numba.set_num_threads``, at most ``NUMBA_NUM_THREADS``, and
-        restored after). One is fastest for small networks and immune to
-        oversubscription (busy neighbours slow two-thread products tenfold);
-        None leaves both as configured. Larger predictions share their chunks
-        (1024 to 8192 rows, about 1 MiB) among BLAS's threads, one each.
+        BLAS's (threadpoolctl) and, with ``engine='numba'``, numba's (at most
+        ``NUMBA_NUM_THREADS``; restored after). One is fastest for small
+        networks and immune to oversubscription; None leaves both as they
+        are. Larger predictions share out chunks of 1024 to 8192 rows.
 
     dropout : float or array-like of shape (n_layers - 2,), default=0.0
         Probability of zeroing each hidden unit's output at a training step,
@@ -185,6 +183,9 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
 
     out_activation_ : str
         Output activation: 'logistic' or 'softmax'.
+
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers' sizes ('auto', the regressor's default: (100,)).
 
     solver_ : str
         The solver used by the last call, with 'auto' resolved.
@@ -231,8 +232,7 @@ class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
     stochastic loss that turns non-finite or grows a thousandfold raises a
     ``ValueError`` (training diverged) instead of returning a broken model.
     From scikit-learn 1.9, ``set_callbacks`` takes ``sklearn.callback``
-    callbacks (``ProgressBar``, ``ScoringMonitor``): ``fit`` is one task with
-    one sub-task per epoch (per L-BFGS iteration).
+    callbacks: ``fit`` is one task, one sub-task per epoch (or iteration).
 
     Examples
     --------

@@ -10,6 +10,7 @@ import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS
 from ._network import WEIGHT_INITS
+from ._policy import MLP_HIDDEN_LAYER_SIZES
 
 _OPTIONS = {
     "activation": set(HIDDEN_ACTIVATIONS),
@@ -88,6 +89,14 @@ def hidden_layer_sizes(value):
     return [int(size) for size in sizes]
 
 
+def n_hidden_layers(value):
+    """The number of hidden layers ``hidden_layer_sizes`` asks for, or raise.
+
+    'auto' (see ``_policy.AUTO_HIDDEN_LAYER_SIZES``) is one layer.
+    """
+    return len(hidden_layer_sizes(MLP_HIDDEN_LAYER_SIZES if _is_auto(value) else value))
+
+
 def dropout_rates(value, n_hidden):
     """Return ``dropout`` as one rate in [0, 1) per hidden layer, or raise.
 
@@ -116,14 +125,14 @@ def dropout_rates(value, n_hidden):
 
 def has_dropout(est):
     """Whether ``est`` drops any hidden unit (its parameters checked before)."""
-    n_hidden = len(hidden_layer_sizes(est.hidden_layer_sizes))
+    n_hidden = n_hidden_layers(est.hidden_layer_sizes)
     return any(dropout_rates(est.dropout, n_hidden))
 
 
 def check_params(est):
     """Validate every hyperparameter of ``est``; raise on the first bad one."""
-    sizes = hidden_layer_sizes(est.hidden_layer_sizes)
-    if any(dropout_rates(est.dropout, len(sizes))) and est.solver == "lbfgs":
+    n_hidden = n_hidden_layers(est.hidden_layer_sizes)
+    if any(dropout_rates(est.dropout, n_hidden)) and est.solver == "lbfgs":
         raise ValueError(
             f"dropout={est.dropout!r} needs a stochastic solver: solver='lbfgs' "
             "minimises one fixed objective, which random masks would change at "

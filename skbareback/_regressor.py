@@ -37,9 +37,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         summed over the outputs, with an exponential output (a log link),
         for non-negative targets.
 
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        The ith element is the number of units in the ith hidden layer. An
-        empty tuple gives a network with no hidden layer.
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or 'auto', \
+            default='auto'
+        The ith element is the number of units in the ith hidden layer. 'auto'
+        is ``(50,)`` where the policy stops early ('auto' solver and stopping,
+        41 samples or more), else MLPRegressor's ``(100,)``; a warm start or
+        ``partial_fit`` keeps the units it continues.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='tanh'
         Activation function of the hidden layers; MLPRegressor's is 'relu'.
@@ -96,14 +99,13 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     early_stopping : bool or 'auto', default='auto'
         Whether to stop when the validation score (see ``scoring``) stops
-        improving and restore the best weights; validates on ``X_val`` or
-        ``validation_fraction`` of the data. 'auto': True under 'auto' from
-        41 samples on, else False. An explicit 'lbfgs' warns that it ignores it.
+        improving, restoring the best weights ('lbfgs' warns, ignoring it);
+        'auto': True under 'auto' from 41 samples on, else False.
 
     validation_fraction : float or 'auto', default='auto'
-        Fraction of the training data held out for early stopping. 'auto':
-        0.2 under the 'auto' policy (a mean of squared errors needs more
-        samples than a 0/1 outcome to stop on), else MLPRegressor's 0.1.
+        Fraction held out for early stopping. 'auto': 0.2 under the 'auto'
+        policy (a mean of squared errors is noisier than a 0/1 outcome), else
+        MLPRegressor's 0.1.
 
     beta_1 : float, default=0.9
         Decay of adam's first moment estimate, in [0, 1).
@@ -129,10 +131,9 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         U(-1, 1) as the classic tutorials do: ``2 * random_sample(shape) - 1``.
 
     scoring : str, callable or None, default=None
-        What early stopping watches on the validation set: None for the R²
-        (as MLPRegressor; the loss when 'auto' stops early), 'loss' for the
-        validation loss (negated in ``validation_scores_``: higher is
-        better), or a scorer name or callable.
+        What early stopping watches: None for the R² (as MLPRegressor; the
+        loss when 'auto' stops early), 'loss' for the validation loss (negated
+        in ``validation_scores_``), or a scorer name or callable.
 
     blas_threads : int or None, default=1
         BLAS threads, and numba's with ``engine='numba'``, in ``fit`` and in
@@ -145,12 +146,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
         in :class:`BareMLPClassifier`. Above 0, 'auto' picks adam.
 
     scale_target : bool or 'auto', default='auto'
-        Whether the network trains on rescaled targets, mapped back in
-        ``predict``: ``(y - target_offset_) / target_scale_``, each output
-        standardised by its (sample-weighted) mean and standard deviation;
-        for ``loss='poisson'`` only divided by its mean, so predictions stay
-        positive. 'auto': True under ``solver='auto'``, else False (an
-        explicit solver trains MLPRegressor's model on the raw targets). The
+        Whether the network trains on ``(y - target_offset_) / target_scale_``,
+        each output standardised by its (weighted) mean and standard deviation
+        (for 'poisson' only divided by its mean: predictions stay positive),
+        mapped back in ``predict``. 'auto': True under ``solver='auto'``. The
         losses recorded (``loss_``, ``loss_curve_``) are on the scale trained.
 
     engine : {'auto', 'numpy', 'numba', 'array_api'}, default='auto'
@@ -188,6 +187,9 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     target_scale_ : ndarray of shape (n_outputs,)
         Divides the centred targets before training (1 when not scaled).
+
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers' sizes, with 'auto' resolved.
 
     solver_ : str
         The solver used by the last call, with 'auto' resolved.
@@ -237,14 +239,12 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     Notes
     -----
     As in MLPRegressor, the reported squared error is averaged over the
-    outputs while its gradient is that of the sum over the outputs (the same
-    for one output); the steps, and so the models, are MLPRegressor's.
+    outputs, its gradient that of their sum: the steps are MLPRegressor's.
 
     ``coefs_`` and ``intercepts_`` are views into one flat weight vector. A
     ``fit`` or ``partial_fit`` that raises leaves a fitted model as it was; a
     non-finite batch loss, or an epoch's a thousandfold above the initial
-    weights', raises a ``ValueError`` (diverged); one batch of large targets
-    does not. ``set_callbacks`` is as in :class:`BareMLPClassifier`.
+    weights', raises a ``ValueError``; one batch of large targets does not.
 
     Examples
     --------
@@ -263,7 +263,7 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
     def __init__(
         self,
         loss="squared_error",
-        hidden_layer_sizes=(100,),
+        hidden_layer_sizes="auto",
         activation="tanh",
         *,
         solver="auto",

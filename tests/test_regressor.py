@@ -63,7 +63,14 @@ def test_parameters_are_mlpregressors_and_the_policy_decides_the_rest():
     theirs = MLPRegressor().get_params()
     assert set(theirs) <= set(ours)
     differing = {k: ours[k] for k in theirs if ours[k] != theirs[k]}
-    policy = ("solver", "alpha", "max_iter", "early_stopping", "validation_fraction")
+    policy = (
+        "hidden_layer_sizes",
+        "solver",
+        "alpha",
+        "max_iter",
+        "early_stopping",
+        "validation_fraction",
+    )
     assert differing == {"activation": "tanh", **dict.fromkeys(policy, "auto")}
     assert ours["scale_target"] == "auto"
 

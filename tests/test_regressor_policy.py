@@ -293,6 +293,79 @@ def test_default_fit_holds_out_a_fifth():
     assert explicit.fit(X, y).validation_fraction_ == 0.1
 
 
+@pytest.mark.parametrize(
+    "n_samples, params, sizes",
+    [
+        (120, {}, (50,)),
+        (40, {}, (100,)),  # too few to stop early: trained to convergence
+        (120, {"early_stopping": False}, (100,)),
+        (120, {"early_stopping": True}, (100,)),
+        (120, {"solver": "lbfgs"}, (100,)),
+        (120, {"solver": "adam", "max_iter": 5}, (100,)),
+        (120, {"hidden_layer_sizes": (7, 3)}, (7, 3)),
+        (120, {"hidden_layer_sizes": 9, "solver": "sgd", "max_iter": 5}, (9,)),
+    ],
+)
+def test_auto_hidden_layer_sizes_halve_where_the_policy_stops_early(
+    n_samples, params, sizes
+):
+    X, y = _friedman(n_samples, 10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = BareMLPRegressor(random_state=0, **params).fit(X, y)
+    assert reg.get_params()["hidden_layer_sizes"] == params.get(
+        "hidden_layer_sizes", "auto"
+    )
+    assert reg.hidden_layer_sizes_ == sizes
+    assert [c.shape[1] for c in reg.coefs_[:-1]] == list(sizes)
+
+
+def test_auto_hidden_layer_sizes_are_the_explicit_ones():
+    # 'auto' names a size; it is the same model as that size given.
+    X, y = _friedman(200, 10.0)
+    auto = BareMLPRegressor(random_state=1).fit(X, y)
+    given = BareMLPRegressor(hidden_layer_sizes=(50,), random_state=1).fit(X, y)
+    np.testing.assert_array_equal(auto.predict(X), given.predict(X))
+    mlp = BareMLPRegressor(solver="lbfgs", max_iter=30, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = mlp.fit(X, y).predict(X)
+        b = mlp.set_params(hidden_layer_sizes=(100,)).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_auto_hidden_layer_sizes_are_kept_by_the_calls_that_continue():
+    X, y = _friedman(300, 10.0)
+    online = BareMLPRegressor(random_state=0).partial_fit(X, y)
+    assert online.hidden_layer_sizes_ == (100,)
+    warm = BareMLPRegressor(random_state=0, warm_start=True).fit(X, y)
+    n_iter = len(warm.loss_curve_)
+    # Each continues the 50 units of the first fit, whatever its own plan:
+    # partial_fit and an explicit solver train without early stopping.
+    warm.partial_fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.set_params(solver="adam", max_iter=3).fit(X, y)
+    assert warm.hidden_layer_sizes_ == (50,) and warm.coefs_[0].shape == (6, 50)
+    assert len(warm.loss_curve_) == n_iter + 4
+    # Explicit sizes that differ from the fitted ones still refuse to go on.
+    with pytest.raises(ValueError, match="implied by hidden_layer_sizes"):
+        warm.set_params(hidden_layer_sizes=(100,)).fit(X, y)
+    # A fresh fit resolves 'auto' again: for adam, MLPRegressor's 100.
+    warm.set_params(hidden_layer_sizes="auto", warm_start=False, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert warm.fit(X, y).hidden_layer_sizes_ == (100,)
+
+
+def test_classifier_auto_hidden_layer_sizes_are_mlpclassifiers():
+    from skbareback import BareMLPClassifier
+
+    X, y = _friedman(200)
+    clf = BareMLPClassifier(hidden_layer_sizes="auto", random_state=0)
+    assert clf.fit(X, y > y.mean()).hidden_layer_sizes_ == (100,)
+
+
 def test_regression_stops_early_from_41_samples():
     # From 41 samples a fifth is 9 validation samples: each a continuous
     # error, enough to stop on (the classifier waits for 10, from 91).
