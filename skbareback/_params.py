@@ -10,7 +10,6 @@ import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS
 from ._network import WEIGHT_INITS
-from ._policy import MLP_HIDDEN_LAYER_SIZES
 
 _OPTIONS = {
     "activation": set(HIDDEN_ACTIVATIONS),
@@ -94,7 +93,7 @@ def n_hidden_layers(value):
 
     'auto' (see ``_policy.AUTO_HIDDEN_LAYER_SIZES``) is one layer.
     """
-    return len(hidden_layer_sizes(MLP_HIDDEN_LAYER_SIZES if _is_auto(value) else value))
+    return 1 if _is_auto(value) else len(hidden_layer_sizes(value))
 
 
 def dropout_rates(value, n_hidden):

@@ -358,6 +358,16 @@ def test_auto_hidden_layer_sizes_are_kept_by_the_calls_that_continue():
         assert warm.fit(X, y).hidden_layer_sizes_ == (100,)
 
 
+def test_auto_hidden_layer_sizes_are_one_layer_for_dropout():
+    X, y = _friedman(120, 10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = BareMLPRegressor(dropout=[0.1], max_iter=2, random_state=0).fit(X, y)
+    assert (reg.solver_, reg.hidden_layer_sizes_) == ("adam", (50,))
+    with pytest.raises(ValueError, match="got 2 rates for 1 hidden layers"):
+        BareMLPRegressor(dropout=[0.1, 0.1]).fit(X, y)
+
+
 def test_classifier_auto_hidden_layer_sizes_are_mlpclassifiers():
     from skbareback import BareMLPClassifier
 
