@@ -97,7 +97,7 @@ NUMPY_LBFGS = {False: "scipy", True: "numpy"}
 # benchmarks/real_data.py --task regression on an AMD EPYC: median time
 # 0.157x MLPRegressor()'s against 0.219x (0.215x against 0.295x with AVX2
 # emulated); R2 at least Ridge's on 23 of 31 tables as before, and on 21 of
-# the 26 --fresh ones (never tuned on) against 18, their mean R2 kept.
+# the 26 --fresh ones against 18, their mean R2 kept.
 # Where it trains without stopping early (below 41 samples, partial_fit, an
 # explicit early_stopping) no narrower network was measured, and
 # MLPRegressor's width stays.
