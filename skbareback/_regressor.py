@@ -39,10 +39,10 @@ class BareMLPRegressor(RegressorMixin, BaseBareMLP):
 
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or 'auto', \
             default='auto'
-        The ith element is the number of units in the ith hidden layer. 'auto'
-        is ``(50,)`` where the policy stops early ('auto' solver and stopping,
-        41 samples or more), else MLPRegressor's ``(100,)``; a warm start or
-        ``partial_fit`` keeps the units it continues.
+        Units per hidden layer (``()``: none). 'auto' is ``(50,)`` where the
+        policy stops early ('auto' solver and stopping, 41 samples or more),
+        else MLPRegressor's ``(100,)``; a warm start or ``partial_fit`` keeps
+        the units it continues.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='tanh'
         Activation function of the hidden layers; MLPRegressor's is 'relu'.
