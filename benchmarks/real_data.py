@@ -320,9 +320,13 @@ class Task:
         return self.name == "regression"
 
     def models(self, bare_params=None):
-        """The four models, each with a fixed ``random_state``, else defaults."""
+        """The four models, each with a fixed ``random_state``, else defaults.
+
+        ``bare_params`` may set BareMLP's ``random_state`` too: its spread over
+        seeds is what a difference between two settings is measured against.
+        """
         return {
-            "BareMLP": self.bare(random_state=SEED, **(bare_params or {})),
+            "BareMLP": self.bare(**{"random_state": SEED, **(bare_params or {})}),
             **{name: cls(random_state=SEED) for name, cls in self.baselines.items()},
         }
 

@@ -125,6 +125,15 @@ def test_command_line_parses_bare_params(real_data):
     assert args.bare_param == [("alpha", 0.1)]
 
 
+def test_bare_params_may_set_the_seed(real_data):
+    models = real_data.REGRESSION.models({"random_state": 3, "alpha": 0.5})
+    assert models["BareMLP"].get_params()["random_state"] == 3
+    assert models["BareMLP"].get_params()["alpha"] == 0.5
+    assert models["Ridge"].get_params()["random_state"] == real_data.SEED
+    default = real_data.REGRESSION.models()["BareMLP"]
+    assert default.get_params()["random_state"] == real_data.SEED
+
+
 def test_the_committed_results_are_what_the_pages_quote(real_data):
     # The README's table and summary are the committed run's, verbatim, and
     # the docstring and the user guide quote its summary figures.
