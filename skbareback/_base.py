@@ -25,7 +25,13 @@ from ._engine_xp import predict_logits
 from ._engines import choose, for_prediction
 from ._losses import PER_SAMPLE, weighted_mean
 from ._network import chunk_rows, forward_logits
-from ._params import check_params, dropout_rates, has_dropout, hidden_layer_sizes
+from ._params import (
+    check_params,
+    dropout_rates,
+    has_dropout,
+    hidden_layer_sizes,
+    is_auto,
+)
 from ._policy import max_iter_bound, plan
 from ._threads import map_chunks, thread_limit
 from ._training import Training
@@ -195,7 +201,7 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         """The hidden layers' sizes: the plan's, or those of the fit continued."""
         # 'auto' is resolved by the call that starts a model: warm_start and
         # partial_fit continue its units whatever this call's plan.
-        if not first and isinstance(self.hidden_layer_sizes, str):
+        if not first and is_auto(self.hidden_layer_sizes):
             return [coef.shape[1] for coef in self.coefs_[:-1]]
         return hidden_layer_sizes(self._plan.hidden_layer_sizes)
 

@@ -53,7 +53,8 @@ def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
 
 
-def _is_auto(value):
+def is_auto(value):
+    """Whether a parameter is the string 'auto' (not an array compared to it)."""
     return isinstance(value, str) and value == "auto"
 
 
@@ -93,7 +94,7 @@ def n_hidden_layers(value):
 
     'auto' (see ``_policy.AUTO_HIDDEN_LAYER_SIZES``) is one layer.
     """
-    return 1 if _is_auto(value) else len(hidden_layer_sizes(value))
+    return 1 if is_auto(value) else len(hidden_layer_sizes(value))
 
 
 def dropout_rates(value, n_hidden):
@@ -143,12 +144,12 @@ def check_params(est):
         if not isinstance(value, str) or value not in options:
             raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
     for name, rule in _NUMBERS.items():
-        if name in _AUTO and _is_auto(getattr(est, name)):
+        if name in _AUTO and is_auto(getattr(est, name)):
             continue
         _check_number(name, getattr(est, name), *rule)
     for name in _AUTO_BOOLEANS:
         value = getattr(est, name, False)
-        if not (_is_bool(value) or _is_auto(value)):
+        if not (_is_bool(value) or is_auto(value)):
             raise TypeError(f"{name} must be a bool or 'auto', got {value!r}.")
     for name in _BOOLEANS:
         if not _is_bool(getattr(est, name)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._output_layer import OUTPUT_ALPHAS
+from ._params import is_auto
 
 # With early_stopping set explicitly (True or False), solver='auto' keeps its
 # first rule: L-BFGS below this many samples without early stopping, else adam.
@@ -333,7 +334,7 @@ output_alphas=(), minimizer='scipy', hidden_layer_sizes=(100,))
     gated = CONTINUATION_MIN_EXPLAINED[regression]
     first_stage = FIRST_STAGE_MAX_ITER if continuation and not gated else None
     hidden = params.get("hidden_layer_sizes", MLP_HIDDEN_LAYER_SIZES)
-    if isinstance(hidden, str) and hidden == "auto":
+    if is_auto(hidden):
         hidden = AUTO_HIDDEN_LAYER_SIZES[stops and regression]
     # The squared error makes the output layer a ridge regression on the
     # hidden units, solved exactly on the host; its solutions are judged by
