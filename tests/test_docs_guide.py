@@ -78,6 +78,14 @@ def test_regression_block_prints_what_the_page_says(capsys):
     assert f"prints ``{solver} {float(score):.2f}``" in page
 
 
+def test_committee_block_beats_the_default_as_the_page_says(capsys):
+    out = run(_block("regression", "VotingRegressor"), capsys)
+    default, committee = (float(score) for score in out.split())
+    assert committee > default
+    page = (DOCS / "user_guide" / "regression.rst").read_text(encoding="utf-8")
+    assert f"It prints ``{default:.3f} {committee:.3f}``" in page
+
+
 @pytest.mark.extras
 def test_skops_block_trusts_exactly_the_estimator(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
