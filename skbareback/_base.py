@@ -450,12 +450,6 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         tags.input_tags.sparse = True
         # Array API inputs are computed on in their namespace (see _engine_xp).
         tags.array_api_support = True
-        # Multilabel indicators into the classifier, several outputs out of
-        # the regressor.
-        if tags.classifier_tags is not None:
-            tags.classifier_tags.multi_label = True
-        else:
-            tags.target_tags.multi_output = True
         return tags
 
 

@@ -19,7 +19,20 @@ from ._targets import (
 from ._weights import class_weighted
 
 
-class BareMLPClassifier(ClassifierMixin, BaseBareMLP):
+class _MultiLabelMixin:
+    """Mark a classifier that fits multilabel indicators, as MLPClassifier.
+
+    A mixin left of ClassifierMixin, which sets the classifier tags after
+    every class to its right has returned (BaseBareMLP's among them).
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class BareMLPClassifier(_MultiLabelMixin, ClassifierMixin, BaseBareMLP):
     """Multilayer perceptron classifier trained by backpropagation in NumPy.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same

@@ -1,7 +1,7 @@
 """BareMLPRegressor: continuous targets in, predicted values out."""
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
@@ -18,7 +18,7 @@ from ._scaling import (
 from ._weights import check_sample_weight
 
 
-class BareMLPRegressor(RegressorMixin, BaseBareMLP):
+class BareMLPRegressor(MultiOutputMixin, RegressorMixin, BaseBareMLP):
     """Multilayer perceptron regressor trained by backpropagation in NumPy.
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same

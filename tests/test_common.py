@@ -77,3 +77,15 @@ def test_every_check_a_missing_library_leaves_out_is_an_array_api_check():
     ]
     assert all(_spaces(check) for check in left_out)
     assert len(CHECKS) > 100
+
+
+def test_tags_say_what_the_estimators_fit():
+    # As MLPClassifier's: multilabel indicators, not multiclass-multioutput.
+    classifier = BareMLPClassifier().__sklearn_tags__()
+    assert classifier.classifier_tags.multi_label
+    assert not classifier.target_tags.multi_output
+    assert BareMLPRegressor().__sklearn_tags__().target_tags.multi_output
+    # So scikit-learn's multilabel checks are among those run above.
+    ran = {_name(c) for e, c in CHECKS if isinstance(e, BareMLPClassifier)}
+    multilabel = {name for name in ran if "multilabel" in name}
+    assert len(multilabel) == 4, multilabel
