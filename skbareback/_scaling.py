@@ -121,22 +121,16 @@ def predictions(logits, exp, scaling):
     ``(offset, scale)`` to map back. NumPy's are computed in place; other
     namespaces' in new arrays where the logits are.
     """
-    if is_host(logits):
-        with np.errstate(over="ignore"):
+    # An overflow is reported below, once; array-api-strict computes in NumPy.
+    with np.errstate(over="ignore"):
+        if is_host(logits):
             if exp:
                 np.exp(logits, out=logits)
             if scaling is not None:
                 unscale(logits, *(as_host(a) for a in scaling))
-        finite = np.isfinite(logits).all()
-    else:
-        xp = array_api_compat.array_namespace(logits)
-        if exp:
-            logits = xp.exp(logits)
-        if scaling is not None:
-            where = array_api_compat.device(logits)
-            offset, scale_ = (to_device(a, xp, where, logits.dtype) for a in scaling)
-            logits = logits * scale_ + offset
-        finite = xp.all(xp.isfinite(logits))
+            finite = np.isfinite(logits).all()
+        else:
+            logits, finite = _predictions_xp(logits, exp, scaling)
     if not finite:
         raise ValueError(
             "The network's outputs overflowed to infinity on this "
@@ -144,6 +138,18 @@ def predictions(logits, exp, scaling):
             "training; scale them."
         )
     return logits[:, 0] if logits.shape[1] == 1 else logits
+
+
+def _predictions_xp(logits, exp, scaling):
+    """:func:`predictions`' map in the namespace of ``logits``, and whether finite."""
+    xp = array_api_compat.array_namespace(logits)
+    if exp:
+        logits = xp.exp(logits)
+    if scaling is not None:
+        where = array_api_compat.device(logits)
+        offset, scale_ = (to_device(a, xp, where, logits.dtype) for a in scaling)
+        logits = logits * scale_ + offset
+    return logits, xp.all(xp.isfinite(logits))
 
 
 def constant_loss(Y, sw, fit_intercept):

@@ -372,3 +372,21 @@ def test_callbacks_see_the_namespace_fit(space):
     epochs = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
     assert len(epochs) == 4
     assert epochs[-1]["r2"] == pytest.approx(r2)
+
+
+# A row that overflows in the hidden layers, and one whose outputs are
+# finite until they are mapped back to the targets' scale (about 100).
+@pytest.mark.parametrize("huge", [np.finfo(np.float64).max / 2, 1e303])
+def test_regressor_output_overflow_is_one_clear_error(space, huge):
+    X, y = data("real", "float64")
+    X_big = X.copy()
+    X_big[3] = huge
+    with config_context(array_api_dispatch=True):
+        # Identity units do not saturate, so a huge row overflows the output.
+        reg = BareMLPRegressor(activation="identity", **SMALL)
+        reg.fit(here(space, X), here(space, y))
+        for coef in reg.coefs_:
+            coef[...] = 10.0
+        with warnings.catch_warnings(), pytest.raises(ValueError, match="overflowed"):
+            warnings.simplefilter("error")
+            reg.predict(here(space, X_big))
