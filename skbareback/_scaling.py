@@ -20,10 +20,9 @@ def real_targets(y):
     if scipy.sparse.issparse(y):
         y = y.toarray()
     y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+    # check_array refuses more than two dimensions.
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
-    if y.ndim > 2:
-        raise ValueError(f"y must be 1d or 2d, got shape {y.shape}.")
     return y
 
 

@@ -192,6 +192,19 @@ def test_regression_grid_save_and_predict_in_row_order(house_model, tmp_path, ca
     assert capsys.readouterr().out == text
 
 
+def test_numeric_only_model_predicts_without_a_category_note(tmp_path, capsys):
+    path = _write(tmp_path, _houses(60))
+    model = str(tmp_path / "numeric.skops")
+    argv = [path, "--target", "price", "--drop", "id", "region", "--cv", "2"]
+    assert main([*argv, "--save", model]) == 0
+    assert _table.feature_columns(_table.load_model(model)) == (["x1", "x2"], [])
+    capsys.readouterr()
+    assert main([path, "--model", model]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "prediction" and len(out.splitlines()) == 61
+    assert err == ""
+
+
 def test_regression_grid_reports_r2(tmp_path, capsys):
     path = _write(tmp_path, _houses(60))
     argv = [path, "--target", "price", "--drop", "id", "--grid", "--cv", "2"]

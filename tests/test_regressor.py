@@ -6,6 +6,7 @@ regression losses are checked in test_regressor_gradients.py.
 
 import importlib.util
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -184,6 +185,24 @@ def test_integer_weights_equal_repeated_rows():
     )
     np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-9)
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), atol=1e-8)
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_sparse_targets_give_the_dense_model(n_targets):
+    X, y = _data(n_targets)
+    Y = y.reshape(len(y), -1)
+    dense = BareMLPRegressor(**SMALL).fit(X, y)
+    with warnings.catch_warnings():
+        # One sparse column is a column vector: made 1d, with sklearn's warning.
+        warnings.simplefilter("ignore", DataConversionWarning)
+        sparse = BareMLPRegressor(**SMALL).fit(X, scipy.sparse.csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict(X), dense.predict(X))
+
+
+def test_targets_of_three_dimensions_are_refused():
+    X, _ = _data()
+    with pytest.raises(ValueError, match="dim 3"):
+        BareMLPRegressor(**SMALL).fit(X, np.zeros((len(X), 2, 2)))
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd"])
