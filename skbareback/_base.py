@@ -32,7 +32,7 @@ from ._params import (
     hidden_layer_sizes,
     is_auto,
 )
-from ._policy import max_iter_bound, plan
+from ._policy import drops_zero_weights, max_iter_bound, plan
 from ._threads import map_chunks, thread_limit
 from ._training import Training
 from ._xp_compat import (
@@ -45,6 +45,7 @@ from ._xp_compat import (
     input_namespace,
     is_host,
     place_fitted_arrays,
+    take,
     to_device,
 )
 
@@ -101,7 +102,9 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
             the classifier, real values for the regressor.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative, finite sample weights.
+            Non-negative, finite sample weights. Under ``solver='auto'`` the
+            rows of zero weight are dropped first, so the fit is the one
+            without them (the early-stopping split is drawn from the others).
 
         X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
                 default=None
@@ -160,6 +163,8 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         host = host_like(X)
         Y, y = self._encode_targets(y, host.dtype, first, incremental, classes)
         sw = self._sample_weight(y, sample_weight, host, incremental)
+        if drops_zero_weights(self.get_params()):
+            X, Y, y, sw = _weighted_rows(X, Y, y, sw)
         Y = self._scale_targets(Y, sw, first)
         Y = Y if xp is None else to_device(Y, xp, device)
         val = self._validation_set(val, X.dtype, incremental)
@@ -451,6 +456,16 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         # Array API inputs are computed on in their namespace (see _engine_xp).
         tags.array_api_support = True
         return tags
+
+
+def _weighted_rows(X, Y, y, sw):
+    """Drop the rows of zero weight (see ``_policy.drops_zero_weights``)."""
+    if sw is None or (sw > 0).all():
+        return X, Y, y, sw
+    rows = np.flatnonzero(sw > 0)
+    sw = sw[rows]
+    # What is left may be unit weights, which are no weights (check_sample_weight).
+    return take(X, rows), Y[rows], y[rows], None if (sw == 1).all() else sw
 
 
 def _is_plain(X, n_features):

@@ -179,6 +179,19 @@ class Plan:
     hidden_layer_sizes: object = MLP_HIDDEN_LAYER_SIZES
 
 
+def drops_zero_weights(params):
+    """Whether a fit drops its rows of zero weight first: under solver='auto'.
+
+    A fit is then exactly the fit without them. Kept, they would still be
+    drawn into the early-stopping split (a validation set of them alone has
+    no loss to stop on) and the minibatches, and adding their zeros rounds
+    the other rows' sums differently, which L-BFGS amplifies into another
+    model. An explicit solver keeps them, as MLPClassifier does: the same
+    split and minibatches, so the same model.
+    """
+    return params["solver"] == "auto"
+
+
 def validation_size(n_samples, validation_fraction):
     """Samples the ``validation_fraction`` split holds out (as sklearn rounds)."""
     return math.ceil(validation_fraction * n_samples)

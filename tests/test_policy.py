@@ -10,7 +10,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbareback import BareMLPClassifier
+from skbareback import BareMLPClassifier, BareMLPRegressor
 from skbareback._policy import (
     ADAM_MIN_SAMPLES,
     ALPHA_CONTINUATION,
@@ -363,3 +363,55 @@ def test_array_api_data_train_with_adam():
     assert plan(params, 100).solver == "lbfgs"
     with pytest.raises(ValueError, match="solver='lbfgs'"):
         plan({**params, "solver": "lbfgs"}, 100, array_api=True)
+
+
+def _weighted_data(n=300):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 4))
+    y = 3 * X[:, 0] + np.sin(2 * X[:, 1]) + 0.1 * rng.normal(size=n)
+    # Interleaved zeros, and integer weights on the other rows.
+    weights = (rng.uniform(size=n) < 0.4) * rng.randint(1, 3, n).astype(float)
+    return X, y, weights
+
+
+def _outputs(est, X):
+    return est.predict(X) if isinstance(est, BareMLPRegressor) else est.predict_proba(X)
+
+
+@pytest.mark.parametrize("Estimator", [BareMLPClassifier, BareMLPRegressor])
+@pytest.mark.parametrize("solver", ["auto", "adam"])
+def test_zero_weights_under_auto_are_rows_left_out(Estimator, solver):
+    X, y, weights = _weighted_data()
+    y = y if Estimator is BareMLPRegressor else (y > 0).astype(int)
+    kept = weights > 0
+    params = {"hidden_layer_sizes": (5,), "random_state": 0, "solver": solver}
+    if solver == "adam":
+        params["max_iter"] = 30  # an explicit solver: MLPClassifier's rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = Estimator(**params).fit(X, y, sample_weight=weights)
+        left_out = Estimator(**params).fit(X[kept], y[kept], weights[kept])
+    same = np.array_equal(_outputs(weighted, X), _outputs(left_out, X))
+    # Under 'auto' the same model bit for bit (stopped early on a validation
+    # split of the weighted rows); an explicit solver keeps the zero-weight
+    # rows in its split and minibatches, as MLPClassifier, so another model.
+    assert same == (solver == "auto")
+    if solver == "auto":
+        assert weighted.validation_scores_ == left_out.validation_scores_
+
+
+@pytest.mark.parametrize("Estimator", [BareMLPClassifier, BareMLPRegressor])
+def test_a_few_weighted_rows_among_many_zeros_train(Estimator):
+    # Only 3 rows of 200 weigh anything: 'auto' trains on them alone, without the
+    # early stopping that 200 rows would get (its validation set had only
+    # zero weights: the regressor divided by their sum).
+    X, y, _ = _weighted_data(200)
+    y = y if Estimator is BareMLPRegressor else (y > 0).astype(int)
+    weights = np.zeros(200)
+    weights[[0, 1, 5]] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = Estimator(random_state=0).fit(X, y, sample_weight=weights)
+        alone = Estimator(random_state=0).fit(X[[0, 1, 5]], y[[0, 1, 5]])
+    assert est.validation_scores_ is None
+    np.testing.assert_array_equal(_outputs(est, X), _outputs(alone, X))
