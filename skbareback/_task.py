@@ -6,6 +6,8 @@ it has a non-integer value or more than :data:`MAX_CLASSES` distinct values,
 and class labels (codes) otherwise. ``--task`` overrides the rule.
 """
 
+import re
+
 import numpy as np
 
 from ._errors import DataError
@@ -42,6 +44,11 @@ def choose(column, name, requested=None):
     kind = _kind(column)
     if kind == "text":
         example, mixed = _non_number(column)
+        if _decorated_numbers(column):
+            return "classification", (
+                f"{name!r} holds text such as {example!r}: write numbers without "
+                "currency signs, thousands separators or '%' to regress on them"
+            )
         if mixed:
             return "classification", f"{name!r} holds text: {example!r} is not a number"
     if kind != "numbers":
@@ -120,6 +127,19 @@ def _non_number(column):
     numbers = pd.to_numeric(column, errors="coerce").notna().to_numpy()
     others = column[~numbers]
     return (others if len(others) else column).iloc[0], bool(numbers.any())
+
+
+# A number as spreadsheets write it: '$1,234.50', '12.5%', '(1,000)', '-3 €'.
+_DECORATED = re.compile(
+    r"\(?[-+]?\s*[$€£¥]?\s*[-+]?\d{1,3}(,?\d{3})*(\.\d*)?\s*[%€$£¥]?\)?"
+)
+
+
+def _decorated_numbers(column):
+    """Whether every cell is a number, some with a currency sign, ',' or '%'."""
+    cells = column.astype(str).str.strip()
+    decorated = cells.str.contains(r"[$€£¥,%()]")
+    return bool(cells.str.fullmatch(_DECORATED).all() and decorated.any())
 
 
 def _integral(values):

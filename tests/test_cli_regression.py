@@ -93,6 +93,40 @@ def test_task_rule(cells, task, reason):
     assert why.startswith(reason)
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["$1,001.27", "$950.00", "$12.50"],
+        ["12.5%", "3%", "100%"],
+        ["1,234", "56", "7,890,123.5"],
+        ["(1,000)", "-3 €", "£4"],
+    ],
+)
+def test_numbers_with_symbols_are_classes_with_a_hint(cells):
+    chosen, why = _task.choose(pd.Series(cells), "price")
+    assert chosen == "classification"
+    assert why == (
+        f"'price' holds text such as {cells[0]!r}: write numbers without "
+        "currency signs, thousands separators or '%' to regress on them"
+    )
+
+
+@pytest.mark.parametrize(
+    "cells", [["a", "b"], ["1,2", "$"], ["10 kg", "3 kg"], ["007", "042"]]
+)
+def test_other_text_gets_no_hint(cells):
+    chosen, why = _task.choose(pd.Series(cells), "y")
+    assert chosen == "classification" and why.startswith("'y' holds text")
+    assert "write numbers" not in why
+
+
+def test_a_currency_column_fails_with_the_hint(tmp_path, capsys):
+    rows = [[f"{i}", f"${1000 + 37 * i:,.2f}"] for i in range(30)]
+    path = _write(tmp_path, rows, header=("x", "price"))
+    status = main([path, "--target", "price"])
+    assert_one_line_error(capsys, status, "write numbers without currency signs")
+
+
 def test_task_rule_threshold_is_twenty():
     assert _task.MAX_CLASSES == 20
 
