@@ -258,7 +258,20 @@ def _check_columns(names, frame, path):
         raise DataError(
             f"no {_columns(absent)} in {path}; its columns are "
             f"{name_list([repr(name) for name in frame.columns])}"
+            f"{_separator_hint(frame.columns)}"
         )
+
+
+def _separator_hint(columns):
+    """A hint when a one-column header looks split by another separator."""
+    if len(columns) != 1:
+        return ""
+    found = [sep for sep in (";", "\t", "|") if sep in str(columns[0])]
+    return (
+        f" (one column: are its fields separated by {found[0]!r}, not ','?)"
+        if found
+        else ""
+    )
 
 
 # The largest magnitude a numeric cell may hold: the scaler squares the

@@ -630,6 +630,21 @@ def test_missing_target_column(tmp_path, capsys):
     assert_one_line_error(capsys, status, "no column 'label'", "'x1', 'x2', 'species'")
 
 
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_file_split_by_another_separator_says_so(tmp_path, capsys, sep):
+    path = tmp_path / "data.csv"
+    path.write_text(f"x1{sep}x2{sep}species\n1{sep}2{sep}a\n", encoding="utf-8")
+    status = main([str(path), "--target", "species"])
+    hint = f"(one column: are its fields separated by {sep!r}, not ','?)"
+    assert_one_line_error(capsys, status, "no column 'species'", hint)
+
+
+def test_missing_column_of_many_gets_no_separator_hint(tmp_path, capsys):
+    status = main([_write(tmp_path, _blobs()), "--target", "label"])
+    _, err = capsys.readouterr()
+    assert status == 2 and "separated by" not in err
+
+
 def test_drop_unknown_column(tmp_path, capsys):
     path = _write(tmp_path, _blobs())
     status = main([path, "--target", "species", "--drop", "x2", "id", "name"])
