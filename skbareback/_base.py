@@ -163,13 +163,14 @@ class BaseBareMLP(*CALLBACK_MIXINS, BaseEstimator):
         host = host_like(X)
         Y, y = self._encode_targets(y, host.dtype, first, incremental, classes)
         sw = self._sample_weight(y, sample_weight, host, incremental)
-        if drops_zero_weights(self.get_params()):
+        params = self.get_params()
+        if drops_zero_weights(params):
             X, Y, y, sw = _weighted_rows(X, Y, y, sw)
         Y = self._scale_targets(Y, sw, first)
         Y = Y if xp is None else to_device(Y, xp, device)
         val = self._validation_set(val, X.dtype, incremental)
         self._plan = plan(
-            self.get_params(),
+            params,
             X.shape[0],
             incremental,
             has_validation_set=val is not None,
