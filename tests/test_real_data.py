@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -457,3 +459,22 @@ def test_the_committed_avx2_time_ratios_are_what_the_pages_quote(
     guide = (root / "docs" / "user_guide" / "regression.rst").read_text()
     assert line in readme
     assert line in " ".join(guide.split())
+
+
+@pytest.mark.extras  # pandas, through real_data.py
+def test_committee_script_scores_the_four_models():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "committee.py"), "--only", "diabetes"]
+        + ["--folds", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    (row,) = [line for line in lines if line.startswith("| diabetes |")]
+    r2 = [float(v) for v in row.split("|")[2].split("/")]
+    assert len(r2) == 4 and r2[1] > r2[0]  # the committee above the default
+    assert lines[-2].startswith("default: >= Ridge on ")
+    assert lines[-1].startswith("committee: >= Ridge on 1 of 1, ")
