@@ -264,8 +264,10 @@ def _check_columns(names, frame, path):
 
 def _separator_hint(columns):
     """A hint when a one-column header looks split by another separator."""
+    if len(columns) != 1:
+        return ""
     found = [sep for sep in (";", "\t", "|") if sep in str(columns[0])]
-    if len(columns) != 1 or not found:
+    if not found:
         return ""
     return f" (one column: are its fields separated by {found[0]!r}, not ','?)"
 
