@@ -35,6 +35,7 @@ from ._params import (
 from ._policy import drops_zero_weights, max_iter_bound, plan
 from ._threads import map_chunks, thread_limit
 from ._training import Training
+from ._weights import unit_as_none
 from ._xp_compat import (
     all_finite,
     as_host,
@@ -464,9 +465,8 @@ def _weighted_rows(X, Y, y, sw):
     if sw is None or (sw > 0).all():
         return X, Y, y, sw
     rows = np.flatnonzero(sw > 0)
-    sw = sw[rows]
-    # What is left may be unit weights, which are no weights (check_sample_weight).
-    return take(X, rows), Y[rows], y[rows], None if (sw == 1).all() else sw
+    # What is left may be unit weights, which are no weights.
+    return take(X, rows), Y[rows], y[rows], unit_as_none(sw[rows])
 
 
 def _is_plain(X, n_features):

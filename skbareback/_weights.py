@@ -42,8 +42,15 @@ def check_sample_weight(sample_weight, X):
         raise ValueError(
             "sample_weight must not be all zero: the weights must have a positive sum."
         )
-    # Unit weights are no weights: the unweighted sums round differently, and
-    # L-BFGS would amplify that into another model.
+    return unit_as_none(sw)
+
+
+def unit_as_none(sw):
+    """``sw``, or None where every weight is 1.
+
+    Unit weights are no weights: the unweighted sums round differently, and
+    L-BFGS would amplify that into another model.
+    """
     return None if (sw == 1).all() else sw
 
 
